@@ -1,0 +1,129 @@
+package extension
+
+import (
+	"fmt"
+	"os"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/extension/internal/embeddedetcd"
+)
+
+type genericRESTOptionsGetter = generic.RESTOptionsGetter
+
+// config turns the options into k8s.io/apiserver's RecommendedConfig.
+func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.CodecFactory) (*genericapiserver.RecommendedConfig, error) {
+	c := genericapiserver.NewRecommendedConfig(codecs)
+	namer := openapi.NewDefinitionNamer(scheme)
+	c.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(s.openAPI, namer)
+	c.OpenAPIConfig.Info.Title = s.group
+	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(s.openAPI, namer)
+	c.OpenAPIV3Config.Info.Title = s.group
+	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	c.FeatureGate = utilfeature.DefaultFeatureGate
+	if err := o.Recommended.ApplyTo(c); err != nil {
+		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
+	}
+	return c, nil
+}
+
+// setUpStorage points the etcd options at --etcd-servers, or at an embedded
+// etcd it starts; a server with only computed resources gets no etcd.
+func (s *Server) setUpStorage(o *Options, codecs serializer.CodecFactory) (func(), error) {
+	r := o.Recommended
+	if !s.stored() {
+		r.Etcd = nil
+		return nil, nil
+	}
+	var storageGVs []schema.GroupVersion
+	for _, k := range s.kinds {
+		storageGVs = append(storageGVs, schema.GroupVersion{Group: s.group, Version: k.storeVersion})
+	}
+	// Each kind's store replaces this codec with one for its own storage
+	// version (storageVersionGetter); this one only serves as a default.
+	r.Etcd.StorageConfig.Codec = codecs.LegacyCodec(storageGVs...)
+	r.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(storageGVs[0])
+	if len(r.Etcd.StorageConfig.Transport.ServerList) > 0 {
+		return nil, nil
+	}
+	cfg := embeddedetcd.Config{DataDir: o.DataDir}
+	if o.InMemory {
+		dir, err := os.MkdirTemp("", "extension-etcd-")
+		if err != nil {
+			return nil, fmt.Errorf("in-memory store: %w", err)
+		}
+		cfg = embeddedetcd.Config{DataDir: dir, Ephemeral: true}
+	}
+	etcd, err := embeddedetcd.Start(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.Etcd.StorageConfig.Transport.ServerList = []string{etcd.ClientURL()}
+	return etcd.Stop, nil
+}
+
+// setUpAdmission registers the user's hooks and keeps only the built-in
+// plugins the main server can support: NamespaceLifecycle needs namespaces
+// served by it; the webhook and policy plugins stay off unless enabled by
+// flag, since they need admissionregistration on the main server.
+func (s *Server) setUpAdmission(o *Options) error {
+	a := o.Recommended.Admission
+	if len(s.mutating)+len(s.validating) > 0 {
+		s.registerAdmission(a.Plugins)
+		a.RecommendedPluginOrder = append(a.RecommendedPluginOrder, pluginName)
+	}
+	for _, p := range a.RecommendedPluginOrder {
+		if p != lifecycle.PluginName && p != pluginName {
+			a.DefaultOffPlugins.Insert(p)
+		}
+	}
+	if o.Recommended.CoreAPI == nil {
+		a.DisablePlugins = append(a.DisablePlugins, lifecycle.PluginName)
+		return nil
+	}
+	served, err := servesNamespaces(o.Recommended.CoreAPI.CoreAPIKubeconfigPath)
+	if err != nil {
+		return err
+	}
+	if !served {
+		klog.InfoS("Main API server does not serve namespaces; NamespaceLifecycle admission off", "group", s.group)
+		a.DisablePlugins = append(a.DisablePlugins, lifecycle.PluginName)
+	}
+	return nil
+}
+
+// servesNamespaces asks the main API server's discovery whether it has
+// namespaces.
+func servesNamespaces(kubeconfig string) (bool, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return false, fmt.Errorf("main API server kubeconfig %q: %w", kubeconfig, err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return false, fmt.Errorf("main API server discovery: %w", err)
+	}
+	list, err := dc.ServerResourcesForGroupVersion("v1")
+	if err != nil {
+		return false, fmt.Errorf("main API server discovery of v1 at %s: %w", cfg.Host, err)
+	}
+	for _, r := range list.APIResources {
+		if r.Name == "namespaces" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
