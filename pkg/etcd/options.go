@@ -1,0 +1,43 @@
+package etcd
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+)
+
+// Options say where the store is: an etcd cluster when Servers is set,
+// otherwise an embedded member under the data directory.
+type Options struct {
+	Servers  []string
+	CAFile   string
+	CertFile string
+	KeyFile  string
+	// Prefix is the key prefix under which every object is stored.
+	Prefix string
+}
+
+// AddFlags registers the store flags under kube-apiserver's names.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&o.Servers, "etcd-servers", o.Servers,
+		"List of etcd servers to connect with (scheme://ip:port), comma separated. When empty, an embedded etcd keeps its data under --data-dir.")
+	fs.StringVar(&o.CAFile, "etcd-cafile", o.CAFile, "SSL Certificate Authority file used to secure etcd communication.")
+	fs.StringVar(&o.CertFile, "etcd-certfile", o.CertFile, "SSL certification file used to secure etcd communication.")
+	fs.StringVar(&o.KeyFile, "etcd-keyfile", o.KeyFile, "SSL key file used to secure etcd communication.")
+	fs.StringVar(&o.Prefix, "etcd-prefix", o.Prefix, "The prefix to prepend to all resource paths in etcd.")
+}
+
+// Validate reports flag combinations that cannot work.
+func (o *Options) Validate() []error {
+	var errs []error
+	if len(o.Servers) == 0 && (o.CAFile != "" || o.CertFile != "" || o.KeyFile != "") {
+		errs = append(errs, fmt.Errorf("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers"))
+	}
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		errs = append(errs, fmt.Errorf("--etcd-certfile and --etcd-keyfile go together"))
+	}
+	return errs
+}
+
+// Embedded reports whether aggkit should run its own etcd member.
+func (o *Options) Embedded() bool { return len(o.Servers) == 0 }
