@@ -1,0 +1,75 @@
+package controlplane
+
+import (
+	"fmt"
+
+	"k8s.io/apiserver/pkg/apis/apiserver"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
+	"k8s.io/apiserver/pkg/authentication/group"
+	"k8s.io/apiserver/pkg/authentication/request/anonymous"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
+	unionauth "k8s.io/apiserver/pkg/authentication/request/union"
+	"k8s.io/apiserver/pkg/authentication/request/websocket"
+	"k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authentication/token/tokenfile"
+	tokenunion "k8s.io/apiserver/pkg/authentication/token/union"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+)
+
+// authentication is everything the server needs to know who is calling.
+type authentication struct {
+	request authenticator.Request
+	// clientCAFile is --client-ca-file, reloaded when the file changes.
+	clientCAFile *dynamiccertificates.DynamicFileCAContent
+	// tokens answers TokenReviews: static and service-account tokens.
+	tokens authenticator.Token
+	// clientCA verifies client certificates at the TLS handshake: the
+	// client CA and the front-proxy CA.
+	clientCA      dynamiccertificates.CAContentProvider
+	requestHeader *authenticatorfactory.RequestHeaderConfig
+}
+
+// buildAuthentication assembles kube-apiserver's order: front proxy,
+// client certificates, bearer tokens, then anonymous if allowed.
+func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*authentication, error) {
+	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca-bundle", o.ClientCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("--client-ca-file: %w", err)
+	}
+	rh, err := o.RequestHeader.ToAuthenticationRequestHeaderConfig()
+	if err != nil {
+		return nil, fmt.Errorf("--requestheader-client-ca-file: %w", err)
+	}
+
+	var tokens []authenticator.Token
+	if o.TokenAuthFile != "" {
+		static, err := tokenfile.NewCSV(o.TokenAuthFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-auth-file: %w", err)
+		}
+		tokens = append(tokens, static)
+	}
+	tokens = append(tokens, extraTokens...)
+	tokenAuth := tokenunion.New(tokens...)
+
+	chain := []authenticator.Request{
+		headerrequest.NewDynamicVerifyOptionsSecure(rh.CAContentProvider.VerifyOptions, rh.AllowedClientNames,
+			rh.UsernameHeaders, rh.UIDHeaders, rh.GroupHeaders, rh.ExtraHeaderPrefixes),
+		x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion),
+		bearertoken.New(tokenAuth),
+		websocket.NewProtocolAuthenticator(tokenAuth),
+	}
+	req := group.NewAuthenticatedGroupAdder(unionauth.New(chain...))
+	if o.AnonymousAuth {
+		req = unionauth.NewFailOnError(req, anonymous.NewAuthenticator([]apiserver.AnonymousAuthCondition(nil)))
+	}
+	return &authentication{
+		request:       req,
+		clientCAFile:  clientCA,
+		tokens:        tokenAuth,
+		clientCA:      dynamiccertificates.NewUnionCAContentProvider(clientCA, rh.CAContentProvider),
+		requestHeader: rh,
+	}, nil
+}

@@ -1,0 +1,166 @@
+package controlplane
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/aggkit/aggkit/pkg/pki"
+)
+
+// Names of what a first start generates under DataDir/pki.
+const (
+	proxyClientCommonName = "aggregator"
+	adminCommonName       = "aggkit-admin"
+)
+
+// ensurePKI generates, under DataDir/pki, every certificate and key that no
+// flag supplied, and points the options at them. A restart finds and keeps
+// them; a serving certificate that no longer covers the requested names is
+// reissued.
+func (o *Options) ensurePKI() error {
+	dir := filepath.Join(o.DataDir, "pki")
+	path := func(name string) string { return filepath.Join(dir, name) }
+
+	if o.ClientCAFile == "" {
+		if _, err := pki.LoadOrCreateCA(path("ca.crt"), path("ca.key"), "aggkit-ca"); err != nil {
+			return err
+		}
+		o.ClientCAFile = path("ca.crt")
+	}
+	serving := &o.SecureServing.ServerCert.CertKey
+	if serving.CertFile == "" {
+		ca, err := pki.LoadOrCreateCA(path("ca.crt"), path("ca.key"), "aggkit-ca")
+		if err != nil {
+			return err
+		}
+		if err := ca.LoadOrIssue(path("apiserver.crt"), path("apiserver.key"), o.servingCertSpec()); err != nil {
+			return err
+		}
+		serving.CertFile, serving.KeyFile = path("apiserver.crt"), path("apiserver.key")
+	}
+
+	rh := &o.RequestHeader
+	if rh.ClientCAFile == "" {
+		if _, err := pki.LoadOrCreateCA(path("front-proxy-ca.crt"), path("front-proxy-ca.key"), "aggkit-front-proxy-ca"); err != nil {
+			return err
+		}
+		rh.ClientCAFile = path("front-proxy-ca.crt")
+		// The generated front-proxy CA signs only our own proxy client, so
+		// kubeadm's usual header names and allowed name apply.
+		if len(rh.AllowedNames) == 0 {
+			rh.AllowedNames = []string{proxyClientCommonName}
+		}
+	}
+	if len(rh.UsernameHeaders) == 0 {
+		rh.UsernameHeaders = []string{"X-Remote-User"}
+	}
+	if len(rh.GroupHeaders) == 0 {
+		rh.GroupHeaders = []string{"X-Remote-Group"}
+	}
+	if len(rh.ExtraHeaderPrefixes) == 0 {
+		rh.ExtraHeaderPrefixes = []string{"X-Remote-Extra-"}
+	}
+	if o.ProxyClientCertFile == "" {
+		if rh.ClientCAFile != path("front-proxy-ca.crt") {
+			return fmt.Errorf("--requestheader-client-ca-file is set, so --proxy-client-cert-file and --proxy-client-key-file must be too: aggkit cannot sign a proxy client certificate with a CA whose key it does not have")
+		}
+		ca, err := pki.LoadOrCreateCA(path("front-proxy-ca.crt"), path("front-proxy-ca.key"), "aggkit-front-proxy-ca")
+		if err != nil {
+			return err
+		}
+		spec := pki.CertSpec{CommonName: proxyClientCommonName, Client: true}
+		if err := ca.LoadOrIssue(path("front-proxy-client.crt"), path("front-proxy-client.key"), spec); err != nil {
+			return err
+		}
+		o.ProxyClientCertFile, o.ProxyClientKeyFile = path("front-proxy-client.crt"), path("front-proxy-client.key")
+	}
+
+	if o.ServiceAccountSigningKeyFile == "" {
+		if _, err := pki.LoadOrCreateKey(path("sa.key")); err != nil {
+			return err
+		}
+		o.ServiceAccountSigningKeyFile = path("sa.key")
+	}
+	if len(o.ServiceAccountKeyFiles) == 0 {
+		o.ServiceAccountKeyFiles = []string{o.ServiceAccountSigningKeyFile}
+	}
+	return nil
+}
+
+// servingCertSpec names every address a client may use to reach this server.
+func (o *Options) servingCertSpec() pki.CertSpec {
+	spec := pki.CertSpec{
+		CommonName: "aggkit-apiserver",
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"},
+		IPs:    []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
+		Server: true,
+	}
+	addIP := func(ip net.IP) {
+		if ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+			spec.IPs = append(spec.IPs, ip)
+		}
+	}
+	addIP(o.AdvertiseAddress)
+	addIP(o.SecureServing.BindAddress)
+	for _, san := range o.ExtraSANs {
+		if ip := net.ParseIP(san); ip != nil {
+			addIP(ip)
+		} else {
+			spec.DNSNames = append(spec.DNSNames, san)
+		}
+	}
+	return spec
+}
+
+// writeAdminKubeconfig writes DataDir/admin.kubeconfig: a client
+// certificate in group system:masters, trusted by the generated client CA.
+// It needs the CA's key, so with a user-supplied --client-ca-file whose key
+// is not under DataDir/pki it is skipped.
+func (o *Options) writeAdminKubeconfig(server string) (string, error) {
+	dir := filepath.Join(o.DataDir, "pki")
+	caKey := filepath.Join(dir, "ca.key")
+	if o.ClientCAFile != filepath.Join(dir, "ca.crt") {
+		return "", nil
+	}
+	if _, err := os.Stat(caKey); err != nil {
+		return "", nil
+	}
+	ca, err := pki.LoadOrCreateCA(o.ClientCAFile, caKey, "aggkit-ca")
+	if err != nil {
+		return "", err
+	}
+	certPath, keyPath := filepath.Join(dir, "admin.crt"), filepath.Join(dir, "admin.key")
+	spec := pki.CertSpec{CommonName: adminCommonName, Organizations: []string{"system:masters"}, Client: true}
+	if err := ca.LoadOrIssue(certPath, keyPath, spec); err != nil {
+		return "", err
+	}
+	certPEM, err := os.ReadFile(certPath)
+	if err != nil {
+		return "", err
+	}
+	keyPEM, err := os.ReadFile(keyPath)
+	if err != nil {
+		return "", err
+	}
+	servingCA, err := o.servingCAPEM()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(o.DataDir, "admin.kubeconfig")
+	kc := pki.Kubeconfig{Server: server, CAPEM: servingCA, CertPEM: certPEM, KeyPEM: keyPEM}
+	return path, kc.Write(path)
+}
+
+// servingCAPEM is what a client should trust to reach this server: the
+// generated CA when it signed the serving certificate, else the serving
+// certificate file's own chain.
+func (o *Options) servingCAPEM() ([]byte, error) {
+	dir := filepath.Join(o.DataDir, "pki")
+	if o.SecureServing.ServerCert.CertKey.CertFile == filepath.Join(dir, "apiserver.crt") {
+		return os.ReadFile(filepath.Join(dir, "ca.crt"))
+	}
+	return os.ReadFile(o.SecureServing.ServerCert.CertKey.CertFile)
+}

@@ -1,0 +1,113 @@
+package controlplane
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/pflag"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+
+	"github.com/aggkit/aggkit/pkg/etcd"
+)
+
+// Options configure `aggkit serve`. Flags keep kube-apiserver's names and
+// meaning wherever kube-apiserver has the flag.
+type Options struct {
+	// DataDir holds the embedded etcd data, the generated PKI and
+	// admin.kubeconfig.
+	DataDir          string
+	AdvertiseAddress net.IP
+	// ExtraSANs are added to the generated serving certificate.
+	ExtraSANs []string
+
+	SecureServing *genericoptions.SecureServingOptionsWithLoopback
+	Etcd          etcd.Options
+
+	ClientCAFile  string
+	RequestHeader genericoptions.RequestHeaderAuthenticationOptions
+	// ProxyClientCertFile and ProxyClientKeyFile are what the aggregator
+	// presents to extension servers.
+	ProxyClientCertFile string
+	ProxyClientKeyFile  string
+	TokenAuthFile       string
+	AnonymousAuth       bool
+
+	ServiceAccountKeyFiles           []string
+	ServiceAccountSigningKeyFile     string
+	ServiceAccountIssuer             string
+	ServiceAccountMaxTokenExpiration time.Duration
+
+	EnableAggregatorRouting bool
+	RequestTimeout          time.Duration
+}
+
+// NewOptions returns the defaults of `aggkit serve`.
+func NewOptions() *Options {
+	serving := genericoptions.NewSecureServingOptions()
+	serving.BindAddress = net.ParseIP("127.0.0.1")
+	serving.BindPort = 6443
+	return &Options{
+		SecureServing:                    serving.WithLoopback(),
+		Etcd:                             etcd.Options{Prefix: "/registry"},
+		ServiceAccountIssuer:             "https://kubernetes.default.svc",
+		ServiceAccountMaxTokenExpiration: 48 * time.Hour,
+		// Nothing here is a cluster: there is no kube-proxy to reach a
+		// Service's clusterIP, so route to endpoints unless told otherwise.
+		EnableAggregatorRouting: true,
+		RequestTimeout:          60 * time.Second,
+	}
+}
+
+// AddFlags registers every flag of `aggkit serve`.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
+		"Directory for the embedded etcd data, generated certificates (pki/) and admin.kubeconfig. Created if missing; a restart reuses what is there.")
+	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress,
+		"The IP address on which to advertise the apiserver; added to the generated serving certificate.")
+	fs.StringSliceVar(&o.ExtraSANs, "tls-sans", o.ExtraSANs,
+		"Extra DNS names or IP addresses for the generated serving certificate (ignored with --tls-cert-file).")
+	o.SecureServing.AddFlags(fs)
+	o.Etcd.AddFlags(fs)
+	fs.StringVar(&o.ClientCAFile, "client-ca-file", o.ClientCAFile,
+		"If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate. Generated under --data-dir when empty.")
+	o.RequestHeader.AddFlags(fs)
+	fs.StringVar(&o.ProxyClientCertFile, "proxy-client-cert-file", o.ProxyClientCertFile,
+		"Client certificate used to prove the identity of the aggregator when it calls extension servers. Generated under --data-dir (signed by the requestheader CA) when empty.")
+	fs.StringVar(&o.ProxyClientKeyFile, "proxy-client-key-file", o.ProxyClientKeyFile,
+		"Private key for the client certificate in --proxy-client-cert-file.")
+	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
+		"If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
+		"Enables anonymous requests to the secure port. Requests that are not rejected by another authentication method are treated as user system:anonymous in group system:unauthenticated.")
+	fs.StringSliceVar(&o.ServiceAccountKeyFiles, "service-account-key-file", o.ServiceAccountKeyFiles,
+		"PEM-encoded public (or private) keys used to verify service account tokens. Defaults to the public half of --service-account-signing-key-file.")
+	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile,
+		"Private key used to sign service account tokens. Generated under --data-dir when empty.")
+	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", o.ServiceAccountIssuer,
+		"Identifier of the service account token issuer (the iss claim).")
+	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration,
+		"The maximum validity duration of a token created by the service account token issuer.")
+	fs.BoolVar(&o.EnableAggregatorRouting, "enable-aggregator-routing", o.EnableAggregatorRouting,
+		"Route aggregator requests to endpoint IPs rather than to the Service's cluster IP. On by default here, since a standalone aggkit has no kube-proxy.")
+	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
+		"An optional field indicating the duration a handler must keep a request open before timing it out.")
+}
+
+// Validate reports every flag error at once.
+func (o *Options) Validate() []error {
+	var errs []error
+	if o.DataDir == "" {
+		errs = append(errs, fmt.Errorf("--data-dir is required"))
+	}
+	errs = append(errs, o.SecureServing.Validate()...)
+	errs = append(errs, o.Etcd.Validate()...)
+	errs = append(errs, o.RequestHeader.Validate()...)
+	if (o.ProxyClientCertFile == "") != (o.ProxyClientKeyFile == "") {
+		errs = append(errs, fmt.Errorf("--proxy-client-cert-file and --proxy-client-key-file go together"))
+	}
+	if o.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--request-timeout must be positive"))
+	}
+	return errs
+}

@@ -1,0 +1,205 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	authzunion "k8s.io/apiserver/pkg/authorization/union"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	restclient "k8s.io/client-go/rest"
+	basecompatibility "k8s.io/component-base/compatibility"
+	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
+	"github.com/aggkit/aggkit/pkg/etcd"
+)
+
+// kubernetesVersion is the Kubernetes minor whose API this control plane
+// serves; it tracks the k8s.io/* modules in go.mod.
+const kubernetesVersion = "1.37"
+
+// Server is a running built-in control plane.
+type Server struct {
+	opts    *Options
+	scheme  *runtime.Scheme
+	codecs  serializer.CodecFactory
+	etcd    *etcd.Embedded
+	generic *genericapiserver.GenericAPIServer
+
+	// Client talks to this server as a member of system:masters over
+	// loopback; controllers and bootstrap use it.
+	Client kubernetes.Interface
+	// LoopbackConfig is the privileged client configuration behind Client.
+	LoopbackConfig *restclient.Config
+	// Informers are shared by the server's controllers and admission.
+	Informers informers.SharedInformerFactory
+	// AdminKubeconfig is the path of the kubeconfig written for people, or
+	// empty when the client CA's key is not at hand.
+	AdminKubeconfig string
+	// URL is where the server listens, as https://host:port.
+	URL string
+
+	authn *authentication
+	authz authorizer.Authorizer
+	rules authorizer.RuleResolver
+}
+
+// New prepares the control plane: certificates, storage (starting embedded
+// etcd unless --etcd-servers is given), authentication, authorization and
+// every built-in API. Run starts serving.
+func New(ctx context.Context, o *Options) (s *Server, err error) {
+	if errs := o.Validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := o.ensurePKI(); err != nil {
+		return nil, fmt.Errorf("certificates under %s: %w", o.DataDir, err)
+	}
+	s = &Server{opts: o}
+	s.scheme, s.codecs = newScheme()
+
+	cfg := genericapiserver.NewRecommendedConfig(s.codecs)
+	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
+	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.RequestTimeout = o.RequestTimeout
+	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
+		return nil, fmt.Errorf("serving: %w", err)
+	}
+	s.URL = "https://" + net.JoinHostPort(advertisedHost(o), strconv.Itoa(cfg.SecureServing.Listener.Addr().(*net.TCPAddr).Port))
+
+	if o.Etcd.Embedded() {
+		if s.etcd, err = etcd.StartEmbedded(ctx, o.DataDir+"/etcd"); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				s.etcd.Stop()
+			}
+		}()
+	}
+	if err := s.applyStorage(&cfg.Config); err != nil {
+		return nil, err
+	}
+
+	s.LoopbackConfig = cfg.LoopbackClientConfig
+	if s.Client, err = kubernetes.NewForConfig(s.LoopbackConfig); err != nil {
+		return nil, err
+	}
+	s.Informers = informers.NewSharedInformerFactory(s.Client, 0)
+	cfg.SharedInformerFactory = s.Informers
+	cfg.ClientConfig = s.LoopbackConfig
+
+	if s.authn, err = o.buildAuthentication(); err != nil {
+		return nil, err
+	}
+	cfg.Authentication.Authenticator = s.authn.request
+	cfg.Authentication.RequestHeaderConfig = s.authn.requestHeader
+	if err := cfg.Authentication.ApplyClientCert(s.authn.clientCA, cfg.SecureServing); err != nil {
+		return nil, err
+	}
+	if err := s.buildAuthorization(); err != nil {
+		return nil, err
+	}
+	cfg.Authorization.Authorizer = s.authz
+	cfg.RuleResolver = s.rules
+
+	if cfg.AdmissionControl, err = s.admission(); err != nil {
+		return nil, err
+	}
+
+	namer := openapinamer.NewDefinitionNamer(s.scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title = "aggkit"
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title = "aggkit"
+
+	if s.generic, err = cfg.Complete().New("aggkit", genericapiserver.NewEmptyDelegate()); err != nil {
+		return nil, err
+	}
+	if err := s.installAPIs(cfg.RESTOptionsGetter); err != nil {
+		return nil, err
+	}
+	s.addPostStartHooks()
+	if s.AdminKubeconfig, err = o.writeAdminKubeconfig(s.URL); err != nil {
+		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+	}
+	return s, nil
+}
+
+// Run serves until ctx ends, then stops the embedded etcd.
+func (s *Server) Run(ctx context.Context) error {
+	if s.etcd != nil {
+		defer s.etcd.Stop()
+	}
+	klog.InfoS("Serving", "url", s.URL, "kubeconfig", s.AdminKubeconfig)
+	return s.generic.PrepareRun().RunWithContext(ctx)
+}
+
+func (s *Server) buildAuthorization() error {
+	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
+	authz, err := authzunion.New(
+		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
+	)
+	if err != nil {
+		return err
+	}
+	s.authz = authz
+	s.rules = authzunion.NewRuleResolvers(authorizerfactory.NewAlwaysDenyAuthorizer())
+	return nil
+}
+
+// admission refuses writes into namespaces that do not exist or are being
+// deleted, as kube-apiserver's NamespaceLifecycle does.
+func (s *Server) admission() (admission.Interface, error) {
+	immortal := sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)
+	ns, err := lifecycle.NewLifecycle(immortal)
+	if err != nil {
+		return nil, err
+	}
+	ns.SetExternalKubeClientSet(s.Client)
+	ns.SetExternalKubeInformerFactory(s.Informers)
+	if err := ns.ValidateInitialization(); err != nil {
+		return nil, err
+	}
+	return ns, nil
+}
+
+func (s *Server) addPostStartHooks() {
+	s.generic.AddPostStartHookOrDie("start-aggkit-informers", func(ctx genericapiserver.PostStartHookContext) error {
+		s.Informers.Start(ctx.Done())
+		return nil
+	})
+	s.generic.AddPostStartHookOrDie("bootstrap-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
+		return retryUntilReady(ctx, "bootstrap-namespaces", s.ensureNamespaces)
+	})
+	s.generic.AddPostStartHookOrDie("extension-apiserver-authentication", func(ctx genericapiserver.PostStartHookContext) error {
+		go s.publishAuthenticationConfig(ctx)
+		return nil
+	})
+}
+
+// advertisedHost is the host a local client should dial.
+func advertisedHost(o *Options) string {
+	if ip := o.SecureServing.BindAddress; ip != nil && !ip.IsUnspecified() {
+		return ip.String()
+	}
+	if o.AdvertiseAddress != nil {
+		return o.AdvertiseAddress.String()
+	}
+	return "127.0.0.1"
+}

@@ -1,0 +1,107 @@
+package controlplane
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+)
+
+// storageMediaType keeps objects in etcd as kube-apiserver does, so that
+// tools which read etcd directly see the usual protobuf envelopes.
+const storageMediaType = runtime.ContentTypeProtobuf
+
+// servedVersions are every group/version this server serves from storage.
+func servedVersions() []schema.GroupVersion {
+	gvs := []schema.GroupVersion{apiregistrationv1.SchemeGroupVersion}
+	for _, g := range builtinGroups {
+		gvs = append(gvs, g.version)
+	}
+	return gvs
+}
+
+// applyStorage points the generic config at etcd through a storage factory
+// that encodes each group at its own version. (The simple factory has one
+// codec for everything and breaks as soon as a second group appears.)
+func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
+	servers := s.opts.Etcd.Servers
+	if s.etcd != nil {
+		servers = []string{s.etcd.ClientURL}
+	}
+	etcdOpts := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig(s.opts.Etcd.Prefix, nil))
+	etcdOpts.StorageConfig.Transport.ServerList = servers
+	etcdOpts.StorageConfig.Transport.TrustedCAFile = s.opts.Etcd.CAFile
+	etcdOpts.StorageConfig.Transport.CertFile = s.opts.Etcd.CertFile
+	etcdOpts.StorageConfig.Transport.KeyFile = s.opts.Etcd.KeyFile
+
+	resources := serverstorage.NewResourceConfig()
+	resources.EnableVersions(servedVersions()...)
+	factory := serverstorage.NewDefaultStorageFactory(etcdOpts.StorageConfig, storageMediaType, s.codecs,
+		serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(s.scheme, cfg.EffectiveVersion), resources, nil)
+	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, cfg); err != nil {
+		return fmt.Errorf("etcd %s: %w", strings.Join(servers, ","), err)
+	}
+	return nil
+}
+
+// installAPIs installs every built-in group: core v1 at /api, the rest at
+// /apis.
+func (s *Server) installAPIs(opts generic.RESTOptionsGetter) error {
+	byGroup := map[schema.GroupVersion]map[string]rest.Storage{}
+	add := func(gv schema.GroupVersion, paths map[string]rest.Storage) error {
+		if byGroup[gv] == nil {
+			byGroup[gv] = map[string]rest.Storage{}
+		}
+		for path, st := range paths {
+			if _, dup := byGroup[gv][path]; dup {
+				return fmt.Errorf("%s/%s installed twice", gv, path)
+			}
+			byGroup[gv][path] = st
+		}
+		return nil
+	}
+	for _, def := range storedResources(s.hooks()) {
+		paths, err := def.storage(s.scheme, opts)
+		if err != nil {
+			return err
+		}
+		if err := add(def.gv, paths); err != nil {
+			return err
+		}
+	}
+	extra, err := s.extraStorage(opts)
+	if err != nil {
+		return err
+	}
+	for gv, paths := range extra {
+		if err := add(gv, paths); err != nil {
+			return err
+		}
+	}
+
+	var groups []*genericapiserver.APIGroupInfo
+	for _, gv := range servedVersions() {
+		paths := byGroup[gv]
+		if len(paths) == 0 {
+			continue
+		}
+		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, s.scheme, runtime.NewParameterCodec(s.scheme), s.codecs)
+		info.VersionedResourcesStorageMap[gv.Version] = paths
+		if gv.Group == "" {
+			if err := s.generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &info); err != nil {
+				return fmt.Errorf("install %s: %w", gv, err)
+			}
+			continue
+		}
+		groups = append(groups, &info)
+	}
+	return s.generic.InstallAPIGroups(groups...)
+}
