@@ -44,7 +44,12 @@ func ValidateValidatingAdmissionPolicy(obj *admissionv1.ValidatingAdmissionPolic
 		if a.Key == "" {
 			errs = append(errs, field.Required(idxPath.Child("key"), ""))
 		} else {
-			errs = append(errs, validateQualifiedName(obj.Name+"/"+a.Key, idxPath.Child("key"))...)
+			// The key becomes the audit annotation "<policy name>/<key>".
+			qualified := a.Key
+			if obj.Name != "" {
+				qualified = obj.Name + "/" + a.Key
+			}
+			errs = append(errs, validateQualifiedName(qualified, idxPath.Child("key"))...)
 			if keys[a.Key] {
 				errs = append(errs, field.Duplicate(idxPath.Child("key"), a.Key))
 			}
