@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apiserver/pkg/registry/rest"
 	"net"
 	"strconv"
 
@@ -27,7 +31,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
+	"github.com/aggkit/aggkit/pkg/controlplane/reviews"
 	"github.com/aggkit/aggkit/pkg/etcd"
+	"github.com/aggkit/aggkit/pkg/rbac"
 )
 
 // kubernetesVersion is the Kubernetes minor whose API this control plane
@@ -104,7 +110,15 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.SharedInformerFactory = s.Informers
 	cfg.ClientConfig = s.LoopbackConfig
 
-	if s.authn, err = o.buildAuthentication(); err != nil {
+	stored, err := s.buildStoredResources(cfg.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
+	saTokens, tokenREST, err := s.serviceAccountTokens(stored)
+	if err != nil {
+		return nil, err
+	}
+	if s.authn, err = o.buildAuthentication(saTokens); err != nil {
 		return nil, err
 	}
 	cfg.Authentication.Authenticator = s.authn.request
@@ -117,6 +131,9 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	cfg.Authorization.Authorizer = s.authz
 	cfg.RuleResolver = s.rules
+	if err := s.addReviews(stored, tokenREST); err != nil {
+		return nil, err
+	}
 
 	if cfg.AdmissionControl, err = s.admission(); err != nil {
 		return nil, err
@@ -131,7 +148,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if s.generic, err = cfg.Complete().New("aggkit", genericapiserver.NewEmptyDelegate()); err != nil {
 		return nil, err
 	}
-	if err := s.installAPIs(cfg.RESTOptionsGetter); err != nil {
+	if err := s.installAPIs(stored, cfg.RESTOptionsGetter); err != nil {
 		return nil, err
 	}
 	s.addPostStartHooks()
@@ -150,17 +167,33 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
+// buildAuthorization lets system:masters do anything and everyone else
+// what RBAC grants, as kube-apiserver's default does.
 func (s *Server) buildAuthorization() error {
 	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
+	rbacAuthz := rbac.NewFromInformers(s.Informers.Rbac().V1())
 	authz, err := authzunion.New(
 		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
+		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthz},
 	)
 	if err != nil {
 		return err
 	}
-	s.authz = authz
-	s.rules = authzunion.NewRuleResolvers(authorizerfactory.NewAlwaysDenyAuthorizer())
+	s.authz, s.rules = authz, rbacAuthz
 	return nil
+}
+
+// addReviews adds the review APIs and serviceaccounts/token, which answer
+// from the server's authenticator and authorizer rather than storage.
+func (s *Server) addReviews(all apiStorage, tokenREST rest.Storage) error {
+	if err := all.add(corev1.SchemeGroupVersion, map[string]rest.Storage{"serviceaccounts/token": tokenREST}); err != nil {
+		return err
+	}
+	tokenReviews := reviews.TokenAuthenticatorRequest(s.authn.tokens)
+	if err := all.add(authenticationv1.SchemeGroupVersion, reviews.AuthenticationStorage(tokenReviews, nil)); err != nil {
+		return err
+	}
+	return all.add(authorizationv1.SchemeGroupVersion, reviews.AuthorizationStorage(s.authz, s.rules))
 }
 
 // admission refuses writes into namespaces that do not exist or are being
@@ -186,6 +219,10 @@ func (s *Server) addPostStartHooks() {
 	})
 	s.generic.AddPostStartHookOrDie("bootstrap-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
 		return retryUntilReady(ctx, "bootstrap-namespaces", s.ensureNamespaces)
+	})
+	s.generic.AddPostStartHookOrDie("default-serviceaccounts", func(ctx genericapiserver.PostStartHookContext) error {
+		go s.runDefaultServiceAccounts(ctx)
+		return nil
 	})
 	s.generic.AddPostStartHookOrDie("extension-apiserver-authentication", func(ctx genericapiserver.PostStartHookContext) error {
 		go s.publishAuthenticationConfig(ctx)

@@ -13,13 +13,15 @@ import (
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/apiservice"
 )
 
 // storageMediaType keeps objects in etcd as kube-apiserver does, so that
 // tools which read etcd directly see the usual protobuf envelopes.
 const storageMediaType = runtime.ContentTypeProtobuf
 
-// servedVersions are every group/version this server serves from storage.
+// servedVersions are every group/version this server serves.
 func servedVersions() []schema.GroupVersion {
 	gvs := []schema.GroupVersion{apiregistrationv1.SchemeGroupVersion}
 	for _, g := range builtinGroups {
@@ -52,44 +54,44 @@ func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
 	return nil
 }
 
-// installAPIs installs every built-in group: core v1 at /api, the rest at
-// /apis.
-func (s *Server) installAPIs(opts generic.RESTOptionsGetter) error {
-	byGroup := map[schema.GroupVersion]map[string]rest.Storage{}
-	add := func(gv schema.GroupVersion, paths map[string]rest.Storage) error {
-		if byGroup[gv] == nil {
-			byGroup[gv] = map[string]rest.Storage{}
-		}
-		for path, st := range paths {
-			if _, dup := byGroup[gv][path]; dup {
-				return fmt.Errorf("%s/%s installed twice", gv, path)
-			}
-			byGroup[gv][path] = st
-		}
-		return nil
+// apiStorage collects REST storage by group/version and path.
+type apiStorage map[schema.GroupVersion]map[string]rest.Storage
+
+func (a apiStorage) add(gv schema.GroupVersion, paths map[string]rest.Storage) error {
+	if a[gv] == nil {
+		a[gv] = map[string]rest.Storage{}
 	}
-	for _, def := range storedResources(s.hooks()) {
+	for path, st := range paths {
+		if _, dup := a[gv][path]; dup {
+			return fmt.Errorf("%s %s installed twice", gv, path)
+		}
+		a[gv][path] = st
+	}
+	return nil
+}
+
+// buildStoredResources creates the etcd-backed storage of every built-in
+// resource. It needs only the storage configuration, so it runs before the
+// server exists; authentication needs the service-account store.
+func (s *Server) buildStoredResources(opts generic.RESTOptionsGetter) (apiStorage, error) {
+	all := apiStorage{}
+	for _, def := range append(storedResources(builtinHooks{}), namespaceResource()) {
 		paths, err := def.storage(s.scheme, opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := add(def.gv, paths); err != nil {
-			return err
-		}
-	}
-	extra, err := s.extraStorage(opts)
-	if err != nil {
-		return err
-	}
-	for gv, paths := range extra {
-		if err := add(gv, paths); err != nil {
-			return err
+		if err := all.add(def.gv, paths); err != nil {
+			return nil, err
 		}
 	}
+	return all, nil
+}
 
+// installAPIs installs every group: core v1 at /api, the rest at /apis.
+func (s *Server) installAPIs(all apiStorage, opts generic.RESTOptionsGetter) error {
 	var groups []*genericapiserver.APIGroupInfo
 	for _, gv := range servedVersions() {
-		paths := byGroup[gv]
+		paths := all[gv]
 		if len(paths) == 0 {
 			continue
 		}
@@ -103,5 +105,9 @@ func (s *Server) installAPIs(opts generic.RESTOptionsGetter) error {
 		}
 		groups = append(groups, &info)
 	}
-	return s.generic.InstallAPIGroups(groups...)
+	apiServices, err := apiservice.NewAPIGroupInfo(s.scheme, s.codecs, opts)
+	if err != nil {
+		return err
+	}
+	return s.generic.InstallAPIGroups(append(groups, apiServices)...)
 }
