@@ -66,7 +66,9 @@ func StartServer(t testing.TB) *Server {
 
 	httpServer := httptest.NewServer(server.Handler)
 	t.Cleanup(httpServer.Close)
-	clientConfig := &restclient.Config{Host: httpServer.URL}
+	// No client-side rate limit: client-go's default (5 QPS) would make tests
+	// that issue a few dozen requests wait for seconds.
+	clientConfig := &restclient.Config{Host: httpServer.URL, QPS: -1}
 	client, err := aggregatorclient.NewForConfig(clientConfig)
 	if err != nil {
 		t.Fatalf("aggregator clientset: %v", err)
