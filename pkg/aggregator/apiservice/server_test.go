@@ -87,4 +87,18 @@ func TestServedOverHTTP(t *testing.T) {
 			t.Errorf("apply changed status to %+v", got.Status)
 		}
 	})
+	t.Run("only metadata fields are selectable", func(t *testing.T) {
+		list, err := apiServices.List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=v1alpha1.wardle.example.com"})
+		if err != nil || len(list.Items) != 1 {
+			t.Fatalf("list by metadata.name: %v items, error %v", len(list.Items), err)
+		}
+		none, err := apiServices.List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=v1.nothing.example.com"})
+		if err != nil || len(none.Items) != 0 {
+			t.Errorf("list by another name: %v items, error %v", len(none.Items), err)
+		}
+		_, err = apiServices.List(ctx, metav1.ListOptions{FieldSelector: "spec.group=wardle.example.com"})
+		if !apierrors.IsBadRequest(err) {
+			t.Errorf("list by spec.group: error = %v, want 400", err)
+		}
+	})
 }
