@@ -44,6 +44,10 @@ type resource struct {
 	selectableFields []string
 	fieldSet         func(obj runtime.Object) fields.Set
 	hooks            hooks
+	// prepareCreate, when set, fills what only the server sets on create.
+	prepareCreate func(obj runtime.Object)
+	// prepareUpdate, when set, carries over what an update may not change.
+	prepareUpdate func(obj, old runtime.Object)
 }
 
 // REST is the storage of one built-in resource: a generic registry store

@@ -13,6 +13,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
 )
 
 // storedResources declares every built-in resource kept in etcd. Adding
@@ -23,7 +25,10 @@ func storedResources(h hooks) []*resource {
 	return []*resource{
 		{gv: core, plural: "services", singular: "service", namespaced: true, shortNames: []string{"svc"}, categories: []string{"all"}, status: true,
 			newFunc: func() runtime.Object { return &corev1.Service{} }, newListFunc: func() runtime.Object { return &corev1.ServiceList{} },
-			columns: serviceColumns, hooks: h},
+			columns: serviceColumns, hooks: h,
+			prepareUpdate: func(obj, old runtime.Object) {
+				defaults.PreserveServiceAllocations(obj.(*corev1.Service), old.(*corev1.Service))
+			}},
 		{gv: core, plural: "endpoints", singular: "endpoints", namespaced: true, shortNames: []string{"ep"}, allowCreateOnUpdate: true,
 			newFunc: func() runtime.Object { return &corev1.Endpoints{} }, newListFunc: func() runtime.Object { return &corev1.EndpointsList{} },
 			columns: []column{{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}, hooks: h},

@@ -26,10 +26,13 @@ import (
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	restclient "k8s.io/client-go/rest"
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
 
+	"github.com/aggkit/aggkit/pkg/aggregator/localapis"
+	"github.com/aggkit/aggkit/pkg/controlplane/nsdelete"
 	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
 	"github.com/aggkit/aggkit/pkg/controlplane/reviews"
 	"github.com/aggkit/aggkit/pkg/etcd"
@@ -222,6 +225,17 @@ func (s *Server) addPostStartHooks() {
 	})
 	s.generic.AddPostStartHookOrDie("default-serviceaccounts", func(ctx genericapiserver.PostStartHookContext) error {
 		go s.runDefaultServiceAccounts(ctx)
+		return nil
+	})
+	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
+	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
+		md, err := metadata.NewForConfig(s.LoopbackConfig)
+		if err != nil {
+			return err
+		}
+		controller := nsdelete.New(s.Client, md, s.Client.Discovery(), s.Informers.Core().V1().Namespaces())
+		s.Informers.Start(ctx.Done())
+		go controller.Run(ctx, 2)
 		return nil
 	})
 	s.generic.AddPostStartHookOrDie("extension-apiserver-authentication", func(ctx genericapiserver.PostStartHookContext) error {

@@ -80,6 +80,9 @@ func (s *Server) buildStoredResources(opts generic.RESTOptionsGetter) (apiStorag
 		if err != nil {
 			return nil, err
 		}
+		if def.plural == "namespaces" {
+			namespaceStorage(paths)
+		}
 		if err := all.add(def.gv, paths); err != nil {
 			return nil, err
 		}

@@ -33,12 +33,18 @@ func (s strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 	if s.def.status {
 		clearStatus(obj)
 	}
+	if s.def.prepareCreate != nil {
+		s.def.prepareCreate(obj)
+	}
 	s.def.hooks.Default(obj)
 }
 
 func (s strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	if s.def.status {
 		copyStatus(old, obj)
+	}
+	if s.def.prepareUpdate != nil {
+		s.def.prepareUpdate(obj, old)
 	}
 	s.def.hooks.Default(obj)
 }
