@@ -7,6 +7,8 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"net"
 	"strconv"
@@ -21,9 +23,11 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	authzunion "k8s.io/apiserver/pkg/authorization/union"
+	endpointsfilters "k8s.io/apiserver/pkg/endpoints/filters"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/apiserver/pkg/util/notfoundhandler"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
@@ -37,6 +41,8 @@ import (
 	"github.com/aggkit/aggkit/pkg/controlplane/reviews"
 	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/pkg/rbac"
+	"github.com/aggkit/aggkit/pkg/rbac/bootstrap"
+	"github.com/aggkit/aggkit/pkg/rbac/escalation"
 )
 
 // kubernetesVersion is the Kubernetes minor whose API this control plane
@@ -64,9 +70,10 @@ type Server struct {
 	// URL is where the server listens, as https://host:port.
 	URL string
 
-	authn *authentication
-	authz authorizer.Authorizer
-	rules authorizer.RuleResolver
+	authn        *authentication
+	authz        authorizer.Authorizer
+	rules        authorizer.RuleResolver
+	rbacResolver *rbac.Resolver
 }
 
 // New prepares the control plane: certificates, storage (starting embedded
@@ -134,6 +141,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	cfg.Authorization.Authorizer = s.authz
 	cfg.RuleResolver = s.rules
+	s.preventEscalation(stored)
 	if err := s.addReviews(stored, tokenREST); err != nil {
 		return nil, err
 	}
@@ -148,7 +156,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title = "aggkit"
 
-	if s.generic, err = cfg.Complete().New("aggkit", genericapiserver.NewEmptyDelegate()); err != nil {
+	if s.generic, err = cfg.Complete().New("aggkit", notFound(s.codecs)); err != nil {
 		return nil, err
 	}
 	if err := s.installAPIs(stored, cfg.RESTOptionsGetter); err != nil {
@@ -174,7 +182,8 @@ func (s *Server) Run(ctx context.Context) error {
 // what RBAC grants, as kube-apiserver's default does.
 func (s *Server) buildAuthorization() error {
 	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
-	rbacAuthz := rbac.NewFromInformers(s.Informers.Rbac().V1())
+	s.rbacResolver = rbac.NewResolverFromInformers(s.Informers.Rbac().V1())
+	rbacAuthz := rbac.New(s.rbacResolver)
 	authz, err := authzunion.New(
 		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
 		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthz},
@@ -184,6 +193,17 @@ func (s *Server) buildAuthorization() error {
 	}
 	s.authz, s.rules = authz, rbacAuthz
 	return nil
+}
+
+// preventEscalation wraps the RBAC stores so that nobody grants, through a
+// role or a binding, more than they hold, unless they may escalate or bind.
+func (s *Server) preventEscalation(all apiStorage) {
+	paths := all[rbacv1.SchemeGroupVersion]
+	store := func(name string) *genericregistry.Store { return paths[name].(*REST).Store }
+	paths["roles"] = escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)
+	paths["clusterroles"] = escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)
+	paths["rolebindings"] = escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)
+	paths["clusterrolebindings"] = escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)
 }
 
 // addReviews adds the review APIs and serviceaccounts/token, which answer
@@ -227,6 +247,11 @@ func (s *Server) addPostStartHooks() {
 		go s.runDefaultServiceAccounts(ctx)
 		return nil
 	})
+	s.generic.AddPostStartHookOrDie("rbac/bootstrap-roles", func(ctx genericapiserver.PostStartHookContext) error {
+		return retryUntilReady(ctx, "rbac/bootstrap-roles", func(ctx context.Context) error {
+			return bootstrap.Ensure(ctx, s.Client)
+		})
+	})
 	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
 	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
 		md, err := metadata.NewForConfig(s.LoopbackConfig)
@@ -253,4 +278,12 @@ func advertisedHost(o *Options) string {
 		return o.AdvertiseAddress.String()
 	}
 	return "127.0.0.1"
+}
+
+// notFound answers unknown paths with a NotFound Status, as kube-apiserver
+// does, instead of the generic server's list of paths; until every path is
+// installed it answers 503 so clients retry.
+func notFound(codecs serializer.CodecFactory) genericapiserver.DelegationTarget {
+	return genericapiserver.NewEmptyDelegateWithCustomHandler(
+		notfoundhandler.New(codecs, endpointsfilters.NoMuxAndDiscoveryIncompleteKey))
 }

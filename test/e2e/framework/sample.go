@@ -1,0 +1,122 @@
+package framework
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// SampleAPIServer is the unmodified k8s.io/sample-apiserver, run as an
+// extension server of an aggkit.
+type SampleAPIServer struct {
+	URL     string
+	CertDir string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	logPath string
+}
+
+// StartSampleAPIServer runs sample-apiserver with kubeconfig as its main,
+// authentication and authorization kubeconfig, storing in etcdURL under its
+// own prefix, and waits until its /readyz answers ok.
+func StartSampleAPIServer(t testing.TB, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
+	t.Helper()
+	bins, err := Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s := &SampleAPIServer{CertDir: filepath.Join(dir, "certs"), logPath: filepath.Join(dir, "sample-apiserver.log")}
+	port := FreePort(t)
+	s.URL = "https://127.0.0.1:" + strconv.Itoa(port)
+	args := append([]string{
+		"--etcd-servers", etcdURL, "--etcd-prefix", "/registry/wardle.example.com",
+		"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port), "--cert-dir", s.CertDir,
+		"--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+	}, extraArgs...)
+	s.cmd = exec.Command(bins.SampleAPIServer, args...)
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); logFile.Close(); close(s.exited) }()
+	t.Cleanup(s.Stop)
+	if err := s.waitReady(90 * time.Second); err != nil {
+		t.Fatalf("sample-apiserver not ready: %v\n%s", err, s.Log())
+	}
+	return s
+}
+
+// CA is the pool that verifies the server's generated certificate.
+func (s *SampleAPIServer) CA(t testing.TB) *x509.CertPool {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.CertDir, "apiserver.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(data)
+	return pool
+}
+
+// Log returns what the server printed.
+func (s *SampleAPIServer) Log() string {
+	data, _ := os.ReadFile(s.logPath)
+	return string(data)
+}
+
+// Stop ends the server.
+func (s *SampleAPIServer) Stop() {
+	select {
+	case <-s.exited:
+	default:
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var last error
+	for {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("process exited")
+		case <-ctx.Done():
+			return fmt.Errorf("timed out: %v", last)
+		case <-time.After(100 * time.Millisecond):
+		}
+		data, err := os.ReadFile(filepath.Join(s.CertDir, "apiserver.crt"))
+		if err != nil {
+			last = err
+			continue
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(data)
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		resp, err := client.Get(s.URL + "/readyz")
+		if err != nil {
+			last = err
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return nil
+		}
+		last = fmt.Errorf("readyz: HTTP %d", resp.StatusCode)
+	}
+}
