@@ -23,11 +23,9 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	authzunion "k8s.io/apiserver/pkg/authorization/union"
-	endpointsfilters "k8s.io/apiserver/pkg/endpoints/filters"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
-	"k8s.io/apiserver/pkg/util/notfoundhandler"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
@@ -280,10 +278,3 @@ func advertisedHost(o *Options) string {
 	return "127.0.0.1"
 }
 
-// notFound answers unknown paths with a NotFound Status, as kube-apiserver
-// does, instead of the generic server's list of paths; until every path is
-// installed it answers 503 so clients retry.
-func notFound(codecs serializer.CodecFactory) genericapiserver.DelegationTarget {
-	return genericapiserver.NewEmptyDelegateWithCustomHandler(
-		notfoundhandler.New(codecs, endpointsfilters.NoMuxAndDiscoveryIncompleteKey))
-}

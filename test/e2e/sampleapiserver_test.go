@@ -66,7 +66,10 @@ func TestSampleAPIServerLeansOnAggkit(t *testing.T) {
 	if code, body := get(flunders); code != http.StatusForbidden || !strings.Contains(body, "system:serviceaccount:default:reader") {
 		t.Fatalf("before any grant: HTTP %d %s", code, body)
 	}
-	k.MustRun("create", "clusterrole", "flunder-reader", "--verb=get,list", "--resource=flunders.wardle.example.com")
+	// A manifest, not `kubectl create clusterrole`: kubectl would look the
+	// resource up in aggkit's discovery, where wardle is not registered here.
+	k.Apply(`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"flunder-reader"},
+		"rules":[{"apiGroups":["wardle.example.com"],"resources":["flunders"],"verbs":["get","list"]}]}`)
 	k.MustRun("create", "clusterrolebinding", "flunder-reader", "--clusterrole=flunder-reader", "--serviceaccount=default:reader")
 	framework.Eventually(t, 30*time.Second, func() bool {
 		code, _ := get(flunders)
