@@ -7,5 +7,7 @@
 // authorizer or rule resolver and returns the answer in status; nothing is
 // stored. Construct them with the server's own authn/authz and install the
 // maps from AuthenticationStorage and AuthorizationStorage in the two API
-// groups (see AddToScheme for the scheme they need).
+// groups. The scheme must know each group's v1 types a second time as
+// <group>/__internal, because the API installer decodes request bodies to
+// that hub version (pkg/controlplane's scheme does this).
 package reviews

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -17,9 +18,32 @@ type policy struct {
 	blocked map[string]string // user -> deny reason
 	// failing users make the policy report an evaluation error.
 	failing map[string]bool
+	mu      sync.Mutex
 	// seen records the last attributes authorized, to check what reviews
 	// hand to the authorizer.
 	seen authorizer.Attributes
+}
+
+var (
+	_ authorizer.Authorizer   = &policy{}
+	_ authorizer.RuleResolver = &policy{}
+)
+
+// ConditionsAwareAuthorize is the unconditional answer, as the Authorizer
+// contract asks of authorizers without conditions.
+func (p *policy) ConditionsAwareAuthorize(ctx context.Context, a authorizer.Attributes) authorizer.ConditionsAwareDecision {
+	return authorizer.ConditionsAwareDecisionFromParts(p.Authorize(ctx, a))
+}
+
+// EvaluateConditions fails closed: this policy has no conditions.
+func (p *policy) EvaluateConditions(context.Context, authorizer.ConditionsAwareDecision, authorizer.ConditionsData) (authorizer.Decision, string, error) {
+	return authorizer.DecisionDeny, "", authorizer.ErrorConditionEvaluationNotSupported
+}
+
+func (p *policy) lastSeen() authorizer.Attributes {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seen
 }
 
 type policyRule struct {
@@ -41,7 +65,9 @@ func (r policyRule) appliesTo(u user.Info) bool {
 }
 
 func (p *policy) Authorize(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	p.mu.Lock()
 	p.seen = a
+	p.mu.Unlock()
 	u := a.GetUser()
 	if reason, ok := p.blocked[u.GetName()]; ok {
 		return authorizer.DecisionDeny, reason, nil

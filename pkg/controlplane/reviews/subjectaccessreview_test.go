@@ -195,7 +195,7 @@ func TestSubjectAccessReviewAttributes(t *testing.T) {
 			if _, err := NewSubjectAccessReviewREST(p).Create(context.Background(), &authorizationv1.SubjectAccessReview{Spec: spec}, nil, nil); err != nil {
 				t.Fatal(err)
 			}
-			a := p.seen
+			a := p.lastSeen()
 			wantUser := &user.DefaultInfo{Name: "alice", UID: "uid-1", Groups: []string{"g1"}, Extra: map[string][]string{"scopes": {"a", "b"}}}
 			if !reflect.DeepEqual(a.GetUser(), user.Info(wantUser)) {
 				t.Errorf("user = %+v", a.GetUser())
