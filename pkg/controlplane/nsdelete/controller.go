@@ -32,7 +32,8 @@ const DefaultGracePeriod = 5 * time.Second
 // finalizes and deletes them.
 type Controller struct {
 	// GracePeriod delays the first pass over a newly terminating namespace.
-	// New sets DefaultGracePeriod; change it before Run (tests often use 0).
+	// New sets DefaultGracePeriod; change it before the informer starts
+	// (tests often use 0).
 	GracePeriod time.Duration
 
 	lister corelisters.NamespaceLister
