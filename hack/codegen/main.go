@@ -65,7 +65,7 @@ func run(verify bool) error {
 	var outputs []string
 	for _, g := range groups {
 		for _, p := range g.packages {
-			outputs = append(outputs, filepath.Join(p, "zz_generated.deepcopy.go"))
+			outputs = append(outputs, filepath.Join(p, "zz_generated.deepcopy.go"), filepath.Join(p, "zz_generated.model_name.go"))
 		}
 		outputs = append(outputs, filepath.Join(g.openAPIDir, "zz_generated.openapi.go"))
 	}
@@ -86,6 +86,9 @@ func run(verify bool) error {
 			"--output-file", "zz_generated.openapi.go", "--go-header-file", header,
 			"--output-dir", g.openAPIDir, "--output-pkg", module + "/" + g.openAPIDir,
 			"--report-filename", os.DevNull,
+			// Model names (+k8s:openapi-model-package) are what k8s.io/apiserver
+			// matches definitions to kinds by, for server-side apply.
+			"--output-model-name-file", "zz_generated.model_name.go",
 		}
 		args = append(append(args, openAPIBasePackages...), pkgs...)
 		if err := tool("openapi-gen", args...); err != nil {

@@ -178,11 +178,15 @@ func convertInto(scheme *runtime.Scheme, in, out runtime.Object) error {
 
 func (s *Server) registerAdmission(plugins *admission.Plugins) {
 	plugins.Register(pluginName, func(io.Reader) (admission.Interface, error) {
-		return &hookPlugin{
-			Handler:    admission.NewHandler(admission.Create, admission.Update, admission.Delete),
-			srv:        s,
-			mutating:   s.mutating,
-			validating: s.validating,
-		}, nil
+		return s.newHookPlugin(), nil
 	})
+}
+
+func (s *Server) newHookPlugin() *hookPlugin {
+	return &hookPlugin{
+		Handler:    admission.NewHandler(admission.Create, admission.Update, admission.Delete),
+		srv:        s,
+		mutating:   s.mutating,
+		validating: s.validating,
+	}
 }

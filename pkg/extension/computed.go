@@ -100,4 +100,3 @@ func (r *computedREST) List(ctx context.Context, options *metainternalversion.Li
 	}
 	return list, nil
 }
-

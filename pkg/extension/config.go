@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -34,6 +35,9 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 	c.FeatureGate = utilfeature.DefaultFeatureGate
 	if err := o.Recommended.ApplyTo(c); err != nil {
 		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
+	}
+	if o.Recommended.Admission == nil && len(s.mutating)+len(s.validating) > 0 {
+		c.AdmissionControl = admission.NewChainHandler(s.newHookPlugin())
 	}
 	return c, nil
 }
@@ -89,7 +93,10 @@ func (s *Server) setUpAdmission(o *Options) error {
 		}
 	}
 	if o.Recommended.CoreAPI == nil {
-		a.DisablePlugins = append(a.DisablePlugins, lifecycle.PluginName)
+		// k8s.io/apiserver's admission options insist on core informers even
+		// for plugins that need none; without a main server the chain is
+		// just the user's hooks, installed in config.
+		o.Recommended.Admission = nil
 		return nil
 	}
 	served, err := servesNamespaces(o.Recommended.CoreAPI.CoreAPIKubeconfigPath)

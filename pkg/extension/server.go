@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"reflect"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,9 +15,9 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/component-base/cli"
+	"k8s.io/klog/v2"
 	openapicommon "k8s.io/kube-openapi/pkg/common"
 	"k8s.io/kube-openapi/pkg/validation/spec"
-	"k8s.io/klog/v2"
 )
 
 // Server builds and runs an extension API server for one API group. Build
@@ -297,7 +296,11 @@ func (s *Server) checkOpenAPI() error {
 	for _, k := range s.kinds {
 		for _, obj := range k.versions {
 			for _, o := range []runtime.Object{obj, obj.NewList()} {
-				name := openAPIName(o)
+				named, ok := o.(interface{ OpenAPIModelName() string })
+				if !ok {
+					return fmt.Errorf("extension server %s: %T has no OpenAPIModelName method; add a +k8s:openapi-model-package=<reversed group>.<version> tag to its package doc and %s", s.group, o, howTo)
+				}
+				name := named.OpenAPIModelName()
 				if _, ok := defs[name]; !ok {
 					return fmt.Errorf("extension server %s: no OpenAPI definition for %s; %s", s.group, name, howTo)
 				}
@@ -305,13 +308,4 @@ func (s *Server) checkOpenAPI() error {
 		}
 	}
 	return nil
-}
-
-// openAPIName is the key openapi-gen gives a type.
-func openAPIName(obj runtime.Object) string {
-	if named, ok := obj.(interface{ OpenAPIModelName() string }); ok {
-		return named.OpenAPIModelName()
-	}
-	t := reflect.TypeOf(obj).Elem()
-	return t.PkgPath() + "." + t.Name()
 }

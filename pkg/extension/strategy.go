@@ -123,4 +123,3 @@ func (s strategy) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 	}
 	return labels.Set(m.GetLabels()), set, nil
 }
-

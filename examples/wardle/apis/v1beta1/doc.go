@@ -5,4 +5,5 @@
 // +k8s:openapi-gen=true
 // +k8s:deepcopy-gen=package
 // +groupName=wardle.example.com
+// +k8s:openapi-model-package=com.example.wardle.v1beta1
 package v1beta1

@@ -5,4 +5,5 @@
 // +k8s:openapi-gen=true
 // +k8s:deepcopy-gen=package
 // +groupName=test.aggkit.io
+// +k8s:openapi-model-package=io.aggkit.test.v1
 package v1
