@@ -49,7 +49,8 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 		if err != nil {
 			return nil, fmt.Errorf("--token-auth-file: %w", err)
 		}
-		tokens = append(tokens, static)
+		// A static token names no audience; it is good for this server's.
+		tokens = append(tokens, authenticator.WrapAudienceAgnosticToken(o.apiAudiences(), static))
 	}
 	tokens = append(tokens, extraTokens...)
 	tokenAuth := tokenunion.New(tokens...)
@@ -72,4 +73,10 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 		clientCA:      dynamiccertificates.NewUnionCAContentProvider(clientCA, rh.CAContentProvider),
 		requestHeader: rh,
 	}, nil
+}
+
+// apiAudiences are the audiences this server accepts tokens for, as
+// kube-apiserver's --api-audiences defaults to the service-account issuer.
+func (o *Options) apiAudiences() authenticator.Audiences {
+	return authenticator.Audiences{o.ServiceAccountIssuer}
 }

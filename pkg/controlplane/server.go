@@ -39,6 +39,7 @@ import (
 	"github.com/aggkit/aggkit/pkg/controlplane/reviews"
 	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/pkg/rbac"
+	"github.com/aggkit/aggkit/pkg/rbac/aggregation"
 	"github.com/aggkit/aggkit/pkg/rbac/bootstrap"
 	"github.com/aggkit/aggkit/pkg/rbac/escalation"
 )
@@ -131,6 +132,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	cfg.Authentication.Authenticator = s.authn.request
 	cfg.Authentication.RequestHeaderConfig = s.authn.requestHeader
+	cfg.Authentication.APIAudiences = o.apiAudiences()
 	if err := cfg.Authentication.ApplyClientCert(s.authn.clientCA, cfg.SecureServing); err != nil {
 		return nil, err
 	}
@@ -211,7 +213,7 @@ func (s *Server) addReviews(all apiStorage, tokenREST rest.Storage) error {
 		return err
 	}
 	tokenReviews := reviews.TokenAuthenticatorRequest(s.authn.tokens)
-	if err := all.add(authenticationv1.SchemeGroupVersion, reviews.AuthenticationStorage(tokenReviews, nil)); err != nil {
+	if err := all.add(authenticationv1.SchemeGroupVersion, reviews.AuthenticationStorage(tokenReviews, s.opts.apiAudiences())); err != nil {
 		return err
 	}
 	return all.add(authorizationv1.SchemeGroupVersion, reviews.AuthorizationStorage(s.authz, s.rules))
@@ -250,6 +252,15 @@ func (s *Server) addPostStartHooks() {
 			return bootstrap.Ensure(ctx, s.Client)
 		})
 	})
+	s.generic.AddPostStartHookOrDie("rbac/aggregate-cluster-roles", func(ctx genericapiserver.PostStartHookContext) error {
+		controller, err := aggregation.NewController(s.Informers.Rbac().V1().ClusterRoles(), s.Client.RbacV1())
+		if err != nil {
+			return err
+		}
+		s.Informers.Start(ctx.Done())
+		go controller.Run(ctx, 1)
+		return nil
+	})
 	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
 	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
 		md, err := metadata.NewForConfig(s.LoopbackConfig)
@@ -277,4 +288,3 @@ func advertisedHost(o *Options) string {
 	}
 	return "127.0.0.1"
 }
-
