@@ -42,7 +42,7 @@ func TestRBACGrantsAndEscalation(t *testing.T) {
 	// granting more than she holds, even with the right to manage RBAC
 	// objects in the namespace.
 	admin.Apply(`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"rbac-manager","namespace":"default"},
-		"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","rolebindings"],"verbs":["*"]}]}`)
+		"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","rolebindings"],"verbs":["get","list","create","update","patch","delete"]}]}`)
 	admin.MustRun("create", "rolebinding", "alice-rbac", "-n", "default", "--role=rbac-manager", "--user=alice")
 	framework.Eventually(t, 10*time.Second, func() bool {
 		out, _ := alice.Run("", "auth", "can-i", "create", "rolebindings", "-n", "default")
