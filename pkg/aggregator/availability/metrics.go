@@ -1,0 +1,60 @@
+package availability
+
+import (
+	"k8s.io/component-base/metrics"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+)
+
+// Metrics are the availability metrics kube-aggregator exposes, with the same
+// names and labels so dashboards and alerts keep working. Each controller owns
+// its own Metrics (no package-level collectors), so two controllers can live in
+// one process as long as they register on different registries.
+type Metrics struct {
+	// unavailable is 1 while this instance sees the APIService unavailable.
+	unavailable *metrics.GaugeVec
+	// transitions counts Available→not-Available transitions by reason.
+	transitions *metrics.CounterVec
+}
+
+// NewMetrics builds unregistered metrics.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		unavailable: metrics.NewGaugeVec(&metrics.GaugeOpts{
+			Name:           "aggregator_unavailable_apiservice",
+			Help:           "Gauge of APIServices which are marked as unavailable broken down by APIService name.",
+			StabilityLevel: metrics.ALPHA,
+		}, []string{"name"}),
+		transitions: metrics.NewCounterVec(&metrics.CounterOpts{
+			Name:           "aggregator_unavailable_apiservice_total",
+			Help:           "Counter of APIServices which are marked as unavailable broken down by APIService name and reason.",
+			StabilityLevel: metrics.ALPHA,
+		}, []string{"name", "reason"}),
+	}
+}
+
+// Register adds the metrics to registry (e.g. legacyregistry.Registerer()'s
+// KubeRegistry, or metrics.NewKubeRegistry() in tests).
+func (m *Metrics) Register(registry metrics.KubeRegistry) error {
+	if err := registry.Register(m.unavailable); err != nil {
+		return err
+	}
+	return registry.Register(m.transitions)
+}
+
+// observe sets the gauge from cond and counts a transition to not-Available.
+func (m *Metrics) observe(name string, wasAvailable bool, cond apiregistrationv1.APIServiceCondition) {
+	isAvailable := cond.Status == apiregistrationv1.ConditionTrue
+	value := 1.0
+	if isAvailable {
+		value = 0
+	}
+	m.unavailable.WithLabelValues(name).Set(value)
+	if wasAvailable && !isAvailable {
+		m.transitions.WithLabelValues(name, cond.Reason).Inc()
+	}
+}
+
+// forget drops the gauge of a deleted (or now local) APIService.
+func (m *Metrics) forget(name string) {
+	m.unavailable.DeleteLabelValues(name)
+}

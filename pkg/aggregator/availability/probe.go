@@ -1,0 +1,119 @@
+package availability
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The identity kube-aggregator probes with; backends must authorize it, and
+// the same names travel with proxied requests' front-proxy headers.
+const (
+	probeUser  = "system:kube-aggregator"
+	probeGroup = "system:masters"
+)
+
+// discoveryPath is the URL path every aggregated server must serve for its
+// group/version: /api/<v> for the legacy group, /apis/<g>/<v> otherwise.
+func discoveryPath(group, version string) string {
+	if group == "" {
+		return "/api/" + version
+	}
+	return "/apis/" + group + "/" + version
+}
+
+// addressFailure is why one address did not pass the probe.
+type addressFailure struct {
+	addr   string
+	url    string
+	status int   // non-2xx status, 0 when the request itself failed
+	err    error // request error, nil when a status came back
+}
+
+func (f addressFailure) String() string {
+	if f.err == nil {
+		return fmt.Sprintf("bad status from %s: %d %s", f.url, f.status, http.StatusText(f.status))
+	}
+	return fmt.Sprintf("failing or missing response from %s: %v", f.url, f.err)
+}
+
+// probeError lists the failures of every address, in the resolver's order.
+type probeError struct {
+	failures []addressFailure
+}
+
+func (e *probeError) Error() string {
+	parts := make([]string, len(e.failures))
+	for i, f := range e.failures {
+		parts[i] = f.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// probe GETs path on every address in parallel through rt and succeeds as
+// soon as one answers 2xx. Redirects count as failures: RoundTrip does not
+// follow them, matching kube-aggregator's ErrUseLastResponse.
+func probe(ctx context.Context, rt http.RoundTripper, addrs []string, path string, timeout time.Duration) error {
+	if len(addrs) == 0 {
+		return errors.New("the resolver returned no addresses to probe")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the slower probes once one has succeeded
+
+	type result struct {
+		index   int
+		failure *addressFailure
+	}
+	results := make(chan result, len(addrs))
+	for i, addr := range addrs {
+		go func() {
+			failure := probeOne(ctx, rt, "https://"+addr+path, timeout)
+			if failure != nil {
+				failure.addr = addr
+			}
+			results <- result{i, failure}
+		}()
+	}
+
+	failures := make([]addressFailure, len(addrs))
+	for range addrs {
+		r := <-results
+		if r.failure == nil {
+			return nil
+		}
+		failures[r.index] = *r.failure
+	}
+	return &probeError{failures: failures}
+}
+
+// probeOne returns nil when url answered 2xx within timeout.
+func probeOne(ctx context.Context, rt http.RoundTripper, url string, timeout time.Duration) *addressFailure {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return &addressFailure{url: url, err: err}
+	}
+	req.Header.Set("X-Remote-User", probeUser)
+	req.Header.Set("X-Remote-Group", probeGroup)
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("timed out after %v", timeout)
+		}
+		return &addressFailure{url: url, err: err}
+	}
+	// Drain a little so the connection can be reused, then close.
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &addressFailure{url: url, status: resp.StatusCode}
+	}
+	return nil
+}
