@@ -19,9 +19,11 @@ import (
 type SampleAPIServer struct {
 	URL     string
 	CertDir string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logPath string
+	// certFile is the serving certificate given by flag, if any.
+	certFile string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	logPath  string
 }
 
 // StartSampleAPIServer runs sample-apiserver with kubeconfig as its main,
@@ -29,19 +31,30 @@ type SampleAPIServer struct {
 // own prefix, and waits until its /readyz answers ok.
 func StartSampleAPIServer(t testing.TB, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
 	t.Helper()
+	return StartSampleAPIServerOnPort(t, FreePort(t), etcdURL, kubeconfig, extraArgs...)
+}
+
+// StartSampleAPIServerOnPort is StartSampleAPIServer on a given port, for
+// a server registered (and restarted) at a known address.
+func StartSampleAPIServerOnPort(t testing.TB, port int, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
+	t.Helper()
 	bins, err := Build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	s := &SampleAPIServer{CertDir: filepath.Join(dir, "certs"), logPath: filepath.Join(dir, "sample-apiserver.log")}
-	port := FreePort(t)
 	s.URL = "https://127.0.0.1:" + strconv.Itoa(port)
 	args := append([]string{
 		"--etcd-servers", etcdURL, "--etcd-prefix", "/registry/wardle.example.com",
 		"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port), "--cert-dir", s.CertDir,
 		"--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
 	}, extraArgs...)
+	for i, arg := range extraArgs {
+		if arg == "--tls-cert-file" && i+1 < len(extraArgs) {
+			s.certFile = extraArgs[i+1]
+		}
+	}
 	s.cmd = exec.Command(bins.SampleAPIServer, args...)
 	logFile, err := os.Create(s.logPath)
 	if err != nil {
@@ -63,7 +76,7 @@ func StartSampleAPIServer(t testing.TB, etcdURL, kubeconfig string, extraArgs ..
 // CA is the pool that verifies the server's generated certificate.
 func (s *SampleAPIServer) CA(t testing.TB) *x509.CertPool {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(s.CertDir, "apiserver.crt"))
+	data, err := os.ReadFile(s.servingCertFile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +113,7 @@ func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("timed out: %v", last)
 		case <-time.After(100 * time.Millisecond):
 		}
-		data, err := os.ReadFile(filepath.Join(s.CertDir, "apiserver.crt"))
+		data, err := os.ReadFile(s.servingCertFile())
 		if err != nil {
 			last = err
 			continue
@@ -119,4 +132,13 @@ func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
 		}
 		last = fmt.Errorf("readyz: HTTP %d", resp.StatusCode)
 	}
+}
+
+// servingCertFile is the certificate the server presents: the one given by
+// flag, else the self-signed one it generated.
+func (s *SampleAPIServer) servingCertFile() string {
+	if s.certFile != "" {
+		return s.certFile
+	}
+	return filepath.Join(s.CertDir, "apiserver.crt")
 }
