@@ -54,7 +54,7 @@ func (c *Controller) check(ctx context.Context, apiService *apiregistrationv1.AP
 			fmt.Sprintf("cannot build the transport to the backend: %v", err))}
 	}
 	path := discoveryPath(apiService.Spec.Group, apiService.Spec.Version)
-	if err := probe(ctx, transport.RoundTripper, addrs, path, c.probeTimeout); err != nil {
+	if err := probe(ctx, transport.RoundTripper, transport.UpgradeRoundTripper, addrs, path, c.probeTimeout); err != nil {
 		// A pooled connection to the wrong or a dead endpoint must not
 		// keep failing the next probes (k/k#135883).
 		evictFailed(transport, err)

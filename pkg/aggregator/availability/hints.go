@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
@@ -43,8 +44,8 @@ func hintFor(pe *probeError, apiService *apiregistrationv1.APIService, serverNam
 			}
 			continue
 		}
-		var alert tls.AlertError
-		if errors.As(f.err, &alert) {
+		var opErr *net.OpError
+		if errors.As(f.err, &opErr) && opErr.Op == "remote error" {
 			return "The backend rejected the TLS handshake (often the aggregator's proxy client certificate): " +
 				"make the backend trust the CA that signed --proxy-client-cert-file"
 		}

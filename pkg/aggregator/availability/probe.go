@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -32,13 +33,26 @@ type addressFailure struct {
 	url    string
 	status int   // non-2xx status, 0 when the request itself failed
 	err    error // request error, nil when a status came back
+	// timedOut is set when err is the probe timeout.
+	timedOut bool
 }
 
 func (f addressFailure) String() string {
 	if f.err == nil {
 		return fmt.Sprintf("bad status from %s: %d %s", f.url, f.status, http.StatusText(f.status))
 	}
-	return fmt.Sprintf("failing or missing response from %s: %v", f.url, f.err)
+	return fmt.Sprintf("failing or missing response from %s: %v", f.url, stableCause(f.err))
+}
+
+// stableCause strips the transport's wording around a TLS alert from the
+// backend, which varies with the moment the alert was read
+// ("readLoopPeekFailLocked: ..."), so that the message stays the same.
+func stableCause(err error) error {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "remote error" {
+		return opErr
+	}
+	return err
 }
 
 // probeError lists the failures of every address, in the resolver's order.
@@ -57,7 +71,14 @@ func (e *probeError) Error() string {
 // probe GETs path on every address in parallel through rt and succeeds as
 // soon as one answers 2xx. Redirects count as failures: RoundTrip does not
 // follow them, matching kube-aggregator's ErrUseLastResponse.
-func probe(ctx context.Context, rt http.RoundTripper, addrs []string, path string, timeout time.Duration) error {
+//
+// A request that fails without a response is tried once more through fresh,
+// a round tripper that opens a new HTTP/1.1 connection: when the backend
+// rejects the client certificate after a TLS 1.3 handshake, HTTP/2 reports
+// only "client conn could not be established", while a fresh connection
+// reports the real cause, which keeps the message, and so the stored
+// status, stable and useful. fresh may be nil.
+func probe(ctx context.Context, rt, fresh http.RoundTripper, addrs []string, path string, timeout time.Duration) error {
 	if len(addrs) == 0 {
 		return errors.New("the resolver returned no addresses to probe")
 	}
@@ -71,7 +92,11 @@ func probe(ctx context.Context, rt http.RoundTripper, addrs []string, path strin
 	results := make(chan result, len(addrs))
 	for i, addr := range addrs {
 		go func() {
-			failure := probeOne(ctx, rt, "https://"+addr+path, timeout)
+			url := "https://" + addr + path
+			failure := probeOne(ctx, rt, url, timeout)
+			if failure != nil && failure.err != nil && !failure.timedOut && fresh != nil && ctx.Err() == nil {
+				failure = probeOne(ctx, fresh, url, timeout)
+			}
 			if failure != nil {
 				failure.addr = addr
 			}
@@ -105,7 +130,7 @@ func probeOne(ctx context.Context, rt http.RoundTripper, url string, timeout tim
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("timed out after %v", timeout)
+			return &addressFailure{url: url, err: fmt.Errorf("timed out after %v", timeout), timedOut: true}
 		}
 		return &addressFailure{url: url, err: err}
 	}
