@@ -148,6 +148,9 @@ spec:
 )
 
 func TestWardleWithKubectl(t *testing.T) {
+	// kubectl caches discovery and OpenAPI per host:port; a port reused from
+	// another test's server must not serve us its stale documents.
+	t.Setenv("KUBECACHEDIR", t.TempDir())
 	main := framework.StartAggkit(t, "")
 	w := &wardle{t: t, bin: buildWardle(t), port: framework.FreePort(t)}
 	dataDir := filepath.Join(t.TempDir(), "wardle-data")
@@ -185,14 +188,15 @@ spec: {flunderReference: first, referenceType: Flunder}
 	})
 
 	t.Run("status update leaves spec alone and the reverse", func(t *testing.T) {
-		k.MustRun("patch", "flunder", "first", "-n", "default", "--subresource=status", "--type=merge",
+		const flunders = "flunders.v1alpha1.wardle.example.com"
+		k.MustRun("patch", flunders, "first", "-n", "default", "--subresource=status", "--type=merge",
 			"-p", `{"status":{"phase":"Ready"},"spec":{"reference":"changed"}}`)
-		if out := k.MustRun("get", "flunder", "first", "-n", "default", "-o", "jsonpath={.status.phase}/{.spec.reference}"); out != "Ready/strict" {
+		if out := k.MustRun("get", flunders, "first", "-n", "default", "-o", "jsonpath={.status.phase}/{.spec.reference}"); out != "Ready/strict" {
 			t.Fatalf("after status patch: %q, want Ready/strict", out)
 		}
-		k.MustRun("patch", "flunder", "first", "-n", "default", "--type=merge",
+		k.MustRun("patch", flunders, "first", "-n", "default", "--type=merge",
 			"-p", `{"status":{"phase":"Gone"},"spec":{"reference":"other"}}`)
-		if out := k.MustRun("get", "flunder", "first", "-n", "default", "-o", "jsonpath={.status.phase}/{.spec.reference}"); out != "Ready/other" {
+		if out := k.MustRun("get", flunders, "first", "-n", "default", "-o", "jsonpath={.status.phase}/{.spec.reference}"); out != "Ready/other" {
 			t.Fatalf("after main patch: %q, want Ready/other", out)
 		}
 	})

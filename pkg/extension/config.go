@@ -2,6 +2,7 @@ package extension
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
+	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/util/compatibility"
@@ -35,6 +37,17 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 	c.FeatureGate = utilfeature.DefaultFeatureGate
 	if err := o.Recommended.ApplyTo(c); err != nil {
 		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
+	}
+	if ca := c.SecureServing.ClientCA; ca != nil {
+		// The client CA from kube-system/extension-apiserver-authentication
+		// loads after serving starts; until then every client certificate
+		// would be taken for system:anonymous, so the server is not ready.
+		c.AddReadyzChecks(healthz.NamedCheck("client-ca", func(*http.Request) error {
+			if len(ca.CurrentCABundleContent()) == 0 {
+				return fmt.Errorf("client CA not loaded yet")
+			}
+			return nil
+		}))
 	}
 	if o.Recommended.Admission == nil && len(s.mutating)+len(s.validating) > 0 {
 		c.AdmissionControl = admission.NewChainHandler(s.newHookPlugin())
