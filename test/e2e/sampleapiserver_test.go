@@ -74,7 +74,10 @@ func TestSampleAPIServerLeansOnAggkit(t *testing.T) {
 	framework.Eventually(t, 30*time.Second, func() bool {
 		code, _ := get(flunders)
 		return code == http.StatusOK
-	}, func() string { code, body := get(flunders); return "after the grant: " + http.StatusText(code) + " " + body })
+	}, func() string {
+		code, body := get(flunders)
+		return "after the grant: " + http.StatusText(code) + " " + body
+	})
 
 	// Its NamespaceLifecycle admission reads aggkit's namespaces through an
 	// informer: a flunder in a namespace aggkit lacks is refused.
