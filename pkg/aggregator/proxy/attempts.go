@@ -1,0 +1,103 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+)
+
+// attempts is the http.RoundTripper of one proxied request: it tries the
+// resolved addresses in the balancer's order until one answers or a retry
+// would not be safe.
+type attempts struct {
+	addrs       []string
+	max         int
+	balancer    *balancer
+	transport   *backend.Transport
+	roundTrip   http.RoundTripper // the transport's pooled or upgrade round tripper
+	tried       int
+	lastAddress string
+}
+
+func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
+	body := newReplayGuard(out.Body)
+	var last error
+	for _, addr := range a.balancer.order(a.addrs) {
+		if a.tried == a.max {
+			break
+		}
+		a.tried++
+		a.lastAddress = addr
+		req := out.Clone(out.Context())
+		req.URL.Host = addr
+		req.Body = body.reader()
+		resp, err := a.roundTrip.RoundTrip(req)
+		if err == nil {
+			a.balancer.succeeded(addr)
+			return resp, nil
+		}
+		if ctxErr := out.Context().Err(); ctxErr != nil {
+			// The client left or the request timed out: not the backend's fault.
+			return nil, err
+		}
+		last = err
+		a.balancer.failed(addr, err)
+		// A failed connection usually means the others to that address are
+		// stale too (backend restarted, pod gone); do not wait for a probe.
+		a.transport.CloseIdleConnections(addr)
+		if !retryable(out.Method, err, body) {
+			break
+		}
+	}
+	return nil, &noBackendError{attempts: a.tried, last: last}
+}
+
+// retryable reports whether the request may be sent again elsewhere: always
+// when the connection was never established, otherwise only for read-only
+// methods whose body, if any, was not consumed.
+func retryable(method string, err error, body *replayGuard) bool {
+	if body.consumed() {
+		return false
+	}
+	if backend.IsDialError(err) {
+		return true
+	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// replayGuard lets one request body be offered to several attempts as long
+// as none of them read from it. Close is a no-op because net/http closes a
+// request body even when it failed before sending it; the server closes the
+// real body when the handler returns.
+type replayGuard struct {
+	body io.ReadCloser
+	read atomic.Bool
+}
+
+func newReplayGuard(body io.ReadCloser) *replayGuard {
+	return &replayGuard{body: body}
+}
+
+func (g *replayGuard) reader() io.ReadCloser {
+	if g.body == nil || g.body == http.NoBody {
+		return g.body
+	}
+	return guardedBody{g}
+}
+
+func (g *replayGuard) consumed() bool { return g.read.Load() }
+
+type guardedBody struct{ g *replayGuard }
+
+func (b guardedBody) Read(p []byte) (int, error) {
+	b.g.read.Store(true)
+	return b.g.body.Read(p)
+}
+
+func (b guardedBody) Close() error { return nil }

@@ -1,0 +1,216 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/audit"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/endpoints/request"
+	utilflowcontrol "k8s.io/apiserver/pkg/util/flowcontrol"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+)
+
+// Handler proxies requests for remote APIServices to their backends. It
+// finds the APIService from the request path (/apis/<group>/<version>[/...],
+// or /api[/...] for "v1."), so one Handler serves them all. It is safe for
+// concurrent use.
+type Handler struct {
+	cfg      Config
+	identity identityHeaders
+
+	mu          sync.RWMutex
+	apiServices map[string]*target
+}
+
+// target is what the handler knows about one APIService.
+type target struct {
+	apiService *apiregistrationv1.APIService
+	// unavailable is why the Available condition is not True, or "".
+	unavailable string
+	balancer    *balancer
+}
+
+// NewHandler returns a Handler that proxies nothing until UpdateAPIService
+// is called.
+func NewHandler(cfg Config) *Handler {
+	cfg = cfg.withDefaults()
+	return &Handler{cfg: cfg, identity: newIdentityHeaders(cfg), apiServices: map[string]*target{}}
+}
+
+// UpdateAPIService starts or keeps proxying for a remote APIService, using
+// its current spec and Available condition: while the condition is not True
+// requests get 503. A local APIService (no spec.service) is removed instead,
+// since its requests are served by this server and not proxied.
+func (h *Handler) UpdateAPIService(apiService *apiregistrationv1.APIService) {
+	if apiService.Spec.Service == nil {
+		h.RemoveAPIService(apiService.Name)
+		return
+	}
+	next := &target{apiService: apiService.DeepCopy(), unavailable: unavailableReason(apiService)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if prev, ok := h.apiServices[apiService.Name]; ok && *prev.apiService.Spec.Service == *apiService.Spec.Service {
+		next.balancer = prev.balancer // same Service: keep what we learnt about its addresses
+	} else {
+		next.balancer = newBalancer(apiService.Name)
+	}
+	h.apiServices[apiService.Name] = next
+}
+
+// RemoveAPIService stops proxying for the named APIService and drops its
+// transport.
+func (h *Handler) RemoveAPIService(name string) {
+	h.mu.Lock()
+	_, ok := h.apiServices[name]
+	delete(h.apiServices, name)
+	h.mu.Unlock()
+	if ok {
+		h.cfg.Transports.Forget(name)
+	}
+}
+
+func unavailableReason(apiService *apiregistrationv1.APIService) string {
+	for _, c := range apiService.Status.Conditions {
+		if c.Type == apiregistrationv1.Available {
+			if c.Status == apiregistrationv1.ConditionTrue {
+				return ""
+			}
+			return fmt.Sprintf("%s: %s", c.Reason, c.Message)
+		}
+	}
+	return "its Available condition is not set yet"
+}
+
+// ServeHTTP proxies r to a backend of the APIService its path names.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name, discovery := apiServiceForPath(r.URL.Path)
+	h.mu.RLock()
+	t := h.apiServices[name]
+	h.mu.RUnlock()
+	if t == nil {
+		h.writeStatus(w, r, notFound())
+		return
+	}
+	if t.unavailable != "" {
+		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
+		return
+	}
+	u, ok := request.UserFrom(r.Context())
+	if !ok {
+		// Forwarding without X-Remote-User would make the request anonymous
+		// at best; this is a wiring bug, not the client's fault.
+		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
+		return
+	}
+	transport, err := h.cfg.Transports.For(t.apiService)
+	if err != nil {
+		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("backend transport: %w", err)))
+		return
+	}
+	ref := t.apiService.Spec.Service
+	port := int32(443)
+	if ref.Port != nil {
+		port = *ref.Port
+	}
+	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, port)
+	if err == nil && len(addrs) == 0 {
+		err = errors.New("the Service resolved to no address")
+	}
+	if err != nil {
+		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
+		return
+	}
+	if discovery {
+		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.DiscoveryTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	// The request is now the backend's work: let API priority and fairness
+	// release the seats it holds (matters for long watches).
+	utilflowcontrol.RequestDelegated(r.Context())
+	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r)).ServeHTTP(w, r)
+}
+
+// apiServiceForPath returns the APIService name serving path and whether
+// the path is exactly a group-version discovery document.
+func apiServiceForPath(path string) (name string, discovery bool) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case parts[0] == "api":
+		return "v1.", len(parts) == 2 && parts[1] == "v1"
+	case parts[0] == "apis" && len(parts) >= 3:
+		return parts[2] + "." + parts[1], len(parts) == 3
+	}
+	return "", false
+}
+
+func notFound() error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusNotFound, Reason: metav1.StatusReasonNotFound,
+		Message: "the server could not find the requested resource",
+	}}
+}
+
+func isUpgrade(r *http.Request) bool {
+	for _, v := range r.Header.Values("Connection") {
+		for _, token := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), "upgrade") {
+				return r.Header.Get("Upgrade") != ""
+			}
+		}
+	}
+	return false
+}
+
+// reverseProxy builds the per-request proxy: cheap, and it lets the
+// rewrite close over this request's user and addresses.
+func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade bool) *httputil.ReverseProxy {
+	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper}
+	if upgrade {
+		rt.roundTrip = transport.UpgradeRoundTripper
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme = "https"
+			pr.Out.URL.Host = addrs[0] // replaced per attempt
+			pr.Out.Host = ""
+			pr.SetXForwarded()
+			pr.Out.Header.Set("X-Forwarded-Uri", pr.In.URL.RequestURI())
+			h.identity.forward(pr.Out.Header, u)
+			if id := audit.GetAuditIDTruncated(pr.In.Context()); id != "" {
+				pr.Out.Header.Set("Audit-ID", id)
+			}
+		},
+		Transport:      rt,
+		FlushInterval:  -1, // watches and chunked lists flow as they come
+		ModifyResponse: h.checkResponse(upgrade),
+		ErrorHandler:   h.errorHandler(name),
+		ErrorLog:       errorLog,
+	}
+}
+
+// checkResponse refuses redirects and bogus upgrade answers and drops CORS
+// headers: CORS is this server's decision, not a backend's.
+func (h *Handler) checkResponse(upgrade bool) func(*http.Response) error {
+	return func(resp *http.Response) error {
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" && !h.cfg.AllowRedirects {
+			return fmt.Errorf("%w (%s)", errRedirect, resp.Status)
+		}
+		if upgrade && resp.StatusCode != http.StatusSwitchingProtocols && resp.StatusCode < 400 {
+			return fmt.Errorf("%w: %s", errInvalidUpgrade, resp.Status)
+		}
+		for _, name := range []string{"Access-Control-Allow-Credentials", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Allow-Origin"} {
+			resp.Header.Del(name)
+		}
+		return nil
+	}
+}

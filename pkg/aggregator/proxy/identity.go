@@ -1,0 +1,108 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+
+	"k8s.io/apiserver/pkg/authentication/user"
+)
+
+// Identity headers the proxy sets; backends trust them because the request
+// arrives with the proxy client certificate.
+const (
+	headerRemoteUser        = "X-Remote-User"
+	headerRemoteUID         = "X-Remote-Uid"
+	headerRemoteGroup       = "X-Remote-Group"
+	headerRemoteExtraPrefix = "X-Remote-Extra-"
+)
+
+// identityHeaders decides which inbound headers could claim an identity.
+type identityHeaders struct {
+	names    map[string]bool // lower case
+	prefixes []string        // lower case
+}
+
+func newIdentityHeaders(cfg Config) identityHeaders {
+	h := identityHeaders{
+		names:    map[string]bool{},
+		prefixes: []string{"impersonate-", strings.ToLower(headerRemoteExtraPrefix)},
+	}
+	for _, name := range []string{"Authorization", headerRemoteUser, headerRemoteUID, headerRemoteGroup} {
+		h.names[strings.ToLower(name)] = true
+	}
+	for _, list := range [][]string{cfg.RequestHeaderUsernameHeaders, cfg.RequestHeaderGroupHeaders, cfg.RequestHeaderUIDHeaders} {
+		for _, name := range list {
+			h.names[strings.ToLower(name)] = true
+		}
+	}
+	for _, prefix := range cfg.RequestHeaderExtraHeaderPrefixes {
+		if prefix != "" {
+			h.prefixes = append(h.prefixes, strings.ToLower(prefix))
+		}
+	}
+	return h
+}
+
+// forward removes every identity-bearing header and sets the ones
+// describing u, as client-go's SetAuthProxyHeaders would.
+func (h identityHeaders) forward(header http.Header, u user.Info) {
+	for key := range header {
+		if h.claimsIdentity(key) {
+			delete(header, key)
+		}
+	}
+	header.Set(headerRemoteUser, u.GetName())
+	if uid := u.GetUID(); uid != "" {
+		header.Set(headerRemoteUID, uid)
+	}
+	for _, group := range u.GetGroups() {
+		header.Add(headerRemoteGroup, group)
+	}
+	for key, values := range u.GetExtra() {
+		name := headerRemoteExtraPrefix + escapeExtraKey(key)
+		for _, value := range values {
+			header.Add(name, value)
+		}
+	}
+}
+
+func (h identityHeaders) claimsIdentity(key string) bool {
+	key = strings.ToLower(key)
+	if h.names[key] {
+		return true
+	}
+	for _, prefix := range h.prefixes {
+		if strings.HasPrefix(key, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeExtraKey percent-encodes an extra key so it is a valid header name:
+// what url.PathEscape encodes and also every other byte not allowed in a
+// header name (such as ':'). Backends decode it with url.PathUnescape.
+func escapeExtraKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if isTokenByte(c) && c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		const hex = "0123456789ABCDEF"
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&0xf])
+	}
+	return b.String()
+}
+
+// isTokenByte reports whether c may appear in an HTTP header name (RFC 9110 tchar).
+func isTokenByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
