@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
+	"k8s.io/apiserver/pkg/endpoints/handlers/negotiation"
 	"k8s.io/apiserver/pkg/endpoints/handlers/responsewriters"
 	"k8s.io/client-go/tools/cache"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
@@ -96,10 +97,20 @@ func (h *APIsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	responsewriters.ErrorNegotiated(notFound, h.codecs, legacyDiscoveryGV, w, req)
 }
 
-// write serves one cached object with ETag, Vary: Accept and 304 handling,
-// as the aggregated document is served.
+// write serves one cached object with the caching headers the aggregated
+// document has (quoted ETag, Vary: Accept, Cache-Control: public) and 304
+// for a matching If-None-Match. aggregated.ServeHTTPWithETag cannot be
+// reused: its content negotiation only admits the v2 media types.
 func (h *APIsHandler) write(o cachedObject, w http.ResponseWriter, req *http.Request) {
-	aggregated.ServeHTTPWithETag(o.object, o.etag, legacyDiscoveryGV, h.codecs, w, req)
+	quoted := strconv.Quote(o.etag)
+	w.Header().Set("ETag", quoted)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Cache-Control", "public")
+	if req.Header.Get("If-None-Match") == quoted {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	responsewriters.WriteObjectNegotiated(h.codecs, negotiation.DefaultEndpointRestrictions, legacyDiscoveryGV, w, req, http.StatusOK, o.object, false)
 }
 
 // current returns the document for the latest APIService state, building it
