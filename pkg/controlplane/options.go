@@ -39,7 +39,9 @@ type Options struct {
 	ServiceAccountMaxTokenExpiration time.Duration
 
 	EnableAggregatorRouting bool
-	RequestTimeout          time.Duration
+	// AvailabilityPeriod is how often remote APIServices are probed.
+	AvailabilityPeriod time.Duration
+	RequestTimeout     time.Duration
 }
 
 // NewOptions returns the defaults of `aggkit serve`.
@@ -56,6 +58,7 @@ func NewOptions() *Options {
 		// Service's clusterIP, so route to endpoints unless told otherwise.
 		EnableAggregatorRouting: true,
 		RequestTimeout:          60 * time.Second,
+		AvailabilityPeriod:      10 * time.Second,
 	}
 }
 
@@ -90,6 +93,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"The maximum validity duration of a token created by the service account token issuer.")
 	fs.BoolVar(&o.EnableAggregatorRouting, "enable-aggregator-routing", o.EnableAggregatorRouting,
 		"Route aggregator requests to endpoint IPs rather than to the Service's cluster IP. On by default here, since a standalone aggkit has no kube-proxy.")
+	fs.DurationVar(&o.AvailabilityPeriod, "apiservice-availability-period", o.AvailabilityPeriod,
+		"How often every remote APIService's backend is probed for its Available condition; events (Service, endpoints, APIService changes) trigger a probe at once as well.")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
 }

@@ -25,6 +25,7 @@ import (
 	authzunion "k8s.io/apiserver/pkg/authorization/union"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -33,6 +34,7 @@ import (
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
 
+	"github.com/aggkit/aggkit/pkg/aggregator"
 	"github.com/aggkit/aggkit/pkg/aggregator/localapis"
 	"github.com/aggkit/aggkit/pkg/controlplane/nsdelete"
 	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
@@ -92,6 +94,13 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
 	cfg.RequestTimeout = o.RequestTimeout
+	// The aggregator serves /apis and /apis/<group> from APIServices, for
+	// built-in and remote groups alike.
+	cfg.EnableDiscovery = false
+	// As kube-apiserver: watches, and the streaming subresources of proxied
+	// resources, are not bounded by --request-timeout.
+	cfg.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
+		sets.NewString("watch", "proxy"), sets.NewString("attach", "exec", "proxy", "log", "portforward"))
 	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
@@ -161,6 +170,15 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	if err := s.installAPIs(stored, cfg.RESTOptionsGetter); err != nil {
 		return nil, err
+	}
+	if err := aggregator.Install(s.generic, aggregator.Config{
+		Codecs: s.codecs, LoopbackConfig: s.LoopbackConfig, KubeInformers: s.Informers,
+		ProxyClientCertFile: o.ProxyClientCertFile, ProxyClientKeyFile: o.ProxyClientKeyFile,
+		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
+		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
+		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
+	}); err != nil {
+		return nil, fmt.Errorf("aggregator: %w", err)
 	}
 	s.addPostStartHooks()
 	if s.AdminKubeconfig, err = o.writeAdminKubeconfig(s.URL); err != nil {

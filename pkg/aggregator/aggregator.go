@@ -1,0 +1,127 @@
+package aggregator
+
+import (
+	"fmt"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	"net/http"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/rest"
+	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
+	aggregatorinformers "k8s.io/kube-aggregator/pkg/client/informers/externalversions"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/availability"
+	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+	"github.com/aggkit/aggkit/pkg/aggregator/discovery"
+	"github.com/aggkit/aggkit/pkg/aggregator/proxy"
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
+)
+
+// Config is what the aggregation layer needs from the server it runs in.
+type Config struct {
+	// Codecs encode error Statuses.
+	Codecs serializer.CodecFactory
+	// LoopbackConfig is a privileged client configuration for this server.
+	LoopbackConfig *rest.Config
+	// KubeInformers are the server's shared informers (Services, Endpoints,
+	// EndpointSlices); the aggregator registers its informers before they start.
+	KubeInformers informers.SharedInformerFactory
+	// ProxyClientCertFile and ProxyClientKeyFile are presented to backends.
+	ProxyClientCertFile, ProxyClientKeyFile string
+	// The requestheader header names (--requestheader-*): stripped from
+	// proxied requests so callers cannot choose the identity a backend sees.
+	UsernameHeaders, GroupHeaders, UIDHeaders, ExtraHeaderPrefixes []string
+	// EndpointRouting sends requests to the Service's endpoints rather than
+	// its cluster IP (--enable-aggregator-routing).
+	EndpointRouting bool
+	// AvailabilityPeriod is how often every remote APIService is probed.
+	AvailabilityPeriod time.Duration
+}
+
+// Install adds the aggregation layer to server, which must have been built
+// with EnableDiscovery false: this package serves /apis itself.
+func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
+	proxyCert, err := dynamiccertificates.NewDynamicServingContentFromFiles("aggregator-proxy-cert", cfg.ProxyClientCertFile, cfg.ProxyClientKeyFile)
+	if err != nil {
+		return fmt.Errorf("--proxy-client-cert-file: %w", err)
+	}
+	client, err := aggregatorclient.NewForConfig(cfg.LoopbackConfig)
+	if err != nil {
+		return err
+	}
+	apiInformers := aggregatorinformers.NewSharedInformerFactory(client, 30*time.Second)
+	apiServices := apiInformers.Apiregistration().V1().APIServices()
+	core := cfg.KubeInformers.Core().V1()
+	slices := cfg.KubeInformers.Discovery().V1().EndpointSlices()
+
+	var resolver resolve.Resolver = resolve.NewClusterIPResolver(core.Services().Lister())
+	if cfg.EndpointRouting {
+		resolver = resolve.NewEndpointResolver(core.Services().Lister(), slices.Lister(), core.Endpoints().Lister())
+	}
+	transports := backend.NewTransports(proxyCert)
+
+	proxyHandler := proxy.NewHandler(proxy.Config{
+		Resolver: resolver, Transports: transports, Serializer: cfg.Codecs,
+		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
+		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
+	})
+	registration, err := newRegistration(server.Handler.NonGoRestfulMux, proxyHandler, apiServices)
+	if err != nil {
+		return err
+	}
+
+	apisHandler, err := discovery.NewAPIsHandler(apiServices)
+	if err != nil {
+		return err
+	}
+	apisHandler.Install(server)
+	manager, err := discovery.NewManager(discovery.ManagerConfig{
+		APIServices: apiServices,
+		Resources:   server.AggregatedDiscoveryGroupManager,
+		Fetch: discovery.ServiceFetcher(resolver.Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
+			t, err := transports.For(svc)
+			if err != nil {
+				return nil, err
+			}
+			return t.RoundTripper, nil
+		}),
+	})
+	if err != nil {
+		return err
+	}
+
+	available, err := availability.New(availability.Config{
+		APIServiceClient:      client.ApiregistrationV1(),
+		APIServiceInformer:    apiServices,
+		ServiceInformer:       core.Services(),
+		EndpointSliceInformer: slices,
+		EndpointsInformer:     core.Endpoints(),
+		Resolver:              resolver,
+		Transports:            transports,
+		Period:                cfg.AvailabilityPeriod,
+	})
+	if err != nil {
+		return err
+	}
+
+	server.AddPostStartHookOrDie("start-aggregator-informers", func(ctx genericapiserver.PostStartHookContext) error {
+		go proxyCert.Run(ctx, 1)
+		apiInformers.Start(ctx.Done())
+		cfg.KubeInformers.Start(ctx.Done())
+		return nil
+	})
+	server.AddPostStartHookOrDie("apiservice-registration-controller", func(ctx genericapiserver.PostStartHookContext) error {
+		go registration.run(ctx)
+		return nil
+	})
+	server.AddPostStartHookOrDie("apiservice-status-remote-available-controller", func(ctx genericapiserver.PostStartHookContext) error {
+		go available.Run(ctx, 5)
+		return nil
+	})
+	server.AddPostStartHookOrDie(discovery.PostStartHookName, manager.PostStartHook(2, 0))
+	return nil
+}
