@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ type Aggkit struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	logPath string
+	// portRetries counts restarts on a new port after a bind race.
+	portRetries int
 	// Kubeconfig is DataDir/admin.kubeconfig: a system:masters client.
 	Kubeconfig string
 }
@@ -72,6 +75,13 @@ func (a *Aggkit) Start() {
 	}()
 	if err := a.waitReady(90 * time.Second); err != nil {
 		a.Stop()
+		if strings.Contains(a.Log(), "address already in use") && a.portRetries < 3 {
+			// FreePort's port was taken between the check and the bind.
+			a.portRetries++
+			a.Port = FreePort(a.t)
+			a.Start()
+			return
+		}
 		a.t.Fatalf("aggkit serve did not become ready: %v\n%s", err, a.Log())
 	}
 }

@@ -15,6 +15,7 @@ type Kubectl struct {
 	t          testing.TB
 	bin        string
 	Kubeconfig string
+	cacheDir   string
 }
 
 // NewKubectl returns a kubectl bound to kubeconfig.
@@ -24,7 +25,15 @@ func NewKubectl(t testing.TB, kubeconfig string) *Kubectl {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Kubectl{t: t, bin: bins.Kubectl, Kubeconfig: kubeconfig}
+	return &Kubectl{t: t, bin: bins.Kubectl, Kubeconfig: kubeconfig, cacheDir: t.TempDir()}
+}
+
+// command builds a kubectl invocation. Each Kubectl has its own discovery
+// cache: kubectl keys it by host:port, and a port reused by a later server
+// would otherwise serve it stale discovery.
+func (k *Kubectl) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.Kubeconfig, "--cache-dir", k.cacheDir}, args...)...)
+	return cmd
 }
 
 // Run runs kubectl with args and stdin, returning stdout and, on failure,
@@ -32,7 +41,7 @@ func NewKubectl(t testing.TB, kubeconfig string) *Kubectl {
 func (k *Kubectl) Run(stdin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
+	cmd := k.command(ctx, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -67,7 +76,7 @@ func (k *Kubectl) Apply(manifest string, args ...string) string {
 func (k *Kubectl) Start(args ...string) (output *SyncBuffer, cancel func()) {
 	k.t.Helper()
 	ctx, cancelCtx := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
+	cmd := k.command(ctx, args...)
 	output = &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
