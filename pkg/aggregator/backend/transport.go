@@ -89,7 +89,7 @@ func newTransport(settings tlsSettings, cert *clientCert) (*Transport, error) {
 	pooled := func() *http.Transport {
 		return &http.Transport{
 			DialTLSContext:        newTLSDialer(h2Config).DialTLSContext,
-			TLSClientConfig:       h2Config,
+			TLSClientConfig:       h2Config.Clone(), // net/http edits its NextProtos on first use
 			ForceAttemptHTTP2:     true,
 			MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 			IdleConnTimeout:       idleConnTimeout,
@@ -99,7 +99,7 @@ func newTransport(settings tlsSettings, cert *clientCert) (*Transport, error) {
 	}
 	upgrade := &http.Transport{
 		DialTLSContext:    newTLSDialer(h1Config).DialTLSContext,
-		TLSClientConfig:   h1Config,
+		TLSClientConfig:   h1Config.Clone(),
 		TLSNextProto:      map[string]func(string, *tls.Conn) http.RoundTripper{}, // HTTP/1.1 only
 		DisableKeepAlives: true,                                                   // upgraded connections are never reused
 	}

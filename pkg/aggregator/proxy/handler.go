@@ -58,7 +58,7 @@ func (h *Handler) UpdateAPIService(apiService *apiregistrationv1.APIService) {
 	next := &target{apiService: apiService.DeepCopy(), unavailable: unavailableReason(apiService)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if prev, ok := h.apiServices[apiService.Name]; ok && *prev.apiService.Spec.Service == *apiService.Spec.Service {
+	if prev, ok := h.apiServices[apiService.Name]; ok && sameService(prev.apiService.Spec.Service, apiService.Spec.Service) {
 		next.balancer = prev.balancer // same Service: keep what we learnt about its addresses
 	} else {
 		next.balancer = newBalancer(apiService.Name)
@@ -76,6 +76,18 @@ func (h *Handler) RemoveAPIService(name string) {
 	if ok {
 		h.cfg.Transports.Forget(name)
 	}
+}
+
+func sameService(a, b *apiregistrationv1.ServiceReference) bool {
+	return a.Namespace == b.Namespace && a.Name == b.Name && servicePort(a) == servicePort(b)
+}
+
+// servicePort is spec.service.port, defaulted to 443 as the API does.
+func servicePort(ref *apiregistrationv1.ServiceReference) int32 {
+	if ref.Port == nil {
+		return 443
+	}
+	return *ref.Port
 }
 
 func unavailableReason(apiService *apiregistrationv1.APIService) string {
@@ -117,11 +129,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := t.apiService.Spec.Service
-	port := int32(443)
-	if ref.Port != nil {
-		port = *ref.Port
-	}
-	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, port)
+	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, servicePort(ref))
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("the Service resolved to no address")
 	}

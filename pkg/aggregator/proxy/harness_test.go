@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -160,30 +161,39 @@ type reply struct {
 
 func (h *harness) do(t *testing.T, method, path string, body io.Reader, header http.Header) reply {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, h.front.URL+path, body)
+	r, err := h.send(method, path, body, header)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines other than the test's, which must not call t.Fatal.
+func (h *harness) send(method, path string, body io.Reader, header http.Header) (reply, error) {
+	req, err := http.NewRequestWithContext(context.Background(), method, h.front.URL+path, body)
+	if err != nil {
+		return reply{}, err
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
 	resp, err := h.front.Client().Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %s: reading body: %w", method, path, err)
 	}
 	r := reply{code: resp.StatusCode, body: string(data)}
 	if strings.Contains(string(data), `"kind":"Status"`) {
 		r.status = &metav1.Status{}
 		if err := json.Unmarshal(data, r.status); err != nil {
-			t.Fatalf("decoding Status %s: %v", data, err)
+			return r, fmt.Errorf("decoding Status %s: %w", data, err)
 		}
 	}
-	return r
+	return r, nil
 }
 
 func (h *harness) get(t *testing.T, path string) reply {

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +94,7 @@ func StartBackend(t testing.TB, ca *CA, serverName string, clientCAs *x509.CertP
 	if clientCAs != nil {
 		b.TLS.ClientAuth, b.TLS.ClientCAs = tls.VerifyClientCertIfGiven, clientCAs
 	}
+	b.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what many tests are about
 	b.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			b.Connections.Add(1)

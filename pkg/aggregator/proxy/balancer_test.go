@@ -1,0 +1,72 @@
+package proxy
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestBalancer(t *testing.T) {
+	addrs := []string{"a:1", "b:1", "c:1"}
+	now := time.Unix(1000, 0)
+	b := newBalancer("v1.example.com")
+	b.now = func() time.Time { return now }
+
+	// Round robin: every address leads once per cycle.
+	var leaders []string
+	for range len(addrs) {
+		leaders = append(leaders, b.order(addrs)[0])
+	}
+	slices.Sort(leaders)
+	if !slices.Equal(leaders, addrs) {
+		t.Fatalf("leaders over a cycle %v; want each of %v once", leaders, addrs)
+	}
+
+	boom := errors.New("connection refused")
+	tests := []struct {
+		name     string
+		step     func()
+		wantLast []string // the tail of every order, in this order
+		retryAtB time.Duration
+	}{
+		{name: "a failing address goes last", step: func() { b.failed("b:1", boom) }, wantLast: []string{"b:1"}, retryAtB: time.Second},
+		{name: "backoff doubles", step: func() { b.failed("b:1", boom) }, wantLast: []string{"b:1"}, retryAtB: 2 * time.Second},
+		{name: "soonest retry first among failing", step: func() { b.failed("a:1", boom) }, wantLast: []string{"a:1", "b:1"}, retryAtB: 2 * time.Second},
+		{name: "backoff is capped", step: func() {
+			for range 10 {
+				b.failed("b:1", boom)
+			}
+		}, wantLast: []string{"a:1", "b:1"}, retryAtB: maxBackoff},
+		{name: "past its backoff an address is healthy again", step: func() { now = now.Add(maxBackoff) }, wantLast: nil},
+		{name: "success forgets the failures", step: func() { b.succeeded("b:1"); b.succeeded("a:1") }, wantLast: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.step()
+			for range len(addrs) {
+				order := b.order(addrs)
+				if got := order[len(order)-len(tt.wantLast):]; len(tt.wantLast) > 0 && !slices.Equal(got, tt.wantLast) {
+					t.Fatalf("order %v; want it to end with %v", order, tt.wantLast)
+				}
+				if len(order) != len(addrs) {
+					t.Fatalf("order %v lost addresses", order)
+				}
+			}
+			if tt.retryAtB > 0 {
+				if got := b.failing["b:1"].retryAt.Sub(now); got != tt.retryAtB {
+					t.Errorf("b:1 retries in %v; want %v", got, tt.retryAtB)
+				}
+			}
+		})
+	}
+	if len(b.failing) != 0 {
+		t.Errorf("failures left after success: %v", b.failing)
+	}
+
+	b.failed("gone:1", boom)
+	b.order(addrs)
+	if _, ok := b.failing["gone:1"]; ok {
+		t.Error("failure of an address the Service no longer has was kept")
+	}
+}
