@@ -87,7 +87,10 @@ type Controller struct {
 	hasSynced []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
 	suspects  *suspects
-	watcher   *connectionWatcher
+	// failing spaces the re-probes of an APIService whose probe fails,
+	// from RecheckDelay up to Period.
+	failing workqueue.TypedRateLimiter[string]
+	watcher *connectionWatcher
 
 	// sync checks one APIService by name; a field so tests can replace it.
 	sync func(ctx context.Context, name string) error
@@ -116,6 +119,7 @@ func New(cfg Config) (*Controller, error) {
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: queueName},
 		),
 	}
+	c.failing = workqueue.NewTypedItemExponentialFailureRateLimiter[string](c.recheckDelay, c.period)
 	if c.metrics == nil {
 		c.metrics = NewMetrics()
 	}

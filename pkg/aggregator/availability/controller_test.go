@@ -171,3 +171,36 @@ func TestOnlyTheElectedReplicaWrites(t *testing.T) {
 		t.Fatalf("%d status updates from the writer, want 1", n)
 	}
 }
+
+// A backend that comes back is noticed before the Period: failing
+// APIServices are re-probed with a backoff that starts at RecheckDelay.
+func TestRecoveryNoticedBeforePeriod(t *testing.T) {
+	p := newPKI(t)
+	var status atomic.Int32
+	status.Store(http.StatusServiceUnavailable)
+	svc, objs := serving(t, p, newBackend(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(status.Load()))
+	})))
+	f := newFixture(t, p, Config{Period: time.Hour, DisableConnectionWatch: true}, []runtime.Object{svc}, objs...)
+	f.start(1)
+	eventually(t, 10*time.Second, "Available=False", f.availableIs(apiregistrationv1.ConditionFalse))
+
+	status.Store(http.StatusOK)
+	took := eventually(t, 20*time.Second, "Available=True after recovery", f.availableIs(apiregistrationv1.ConditionTrue))
+	t.Logf("recovery noticed after %v (Period 1h)", took)
+}
+
+// Probes cut short by shutdown say nothing about the backend: no write.
+func TestNoWriteWhenShuttingDown(t *testing.T) {
+	p := newPKI(t)
+	svc, objs := serving(t, p, newBackend(t, p, discoveryHandler(t, discoveryURLPath, http.StatusOK)))
+	f := newFixture(t, p, Config{DisableConnectionWatch: true}, []runtime.Object{svc}, objs...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := f.controller.sync(ctx, testAPIService); err == nil {
+		t.Error("sync with a cancelled context returned no error")
+	}
+	if n := f.statusUpdates(); n != 0 {
+		t.Errorf("%d status updates while shutting down, want 0", n)
+	}
+}

@@ -30,6 +30,10 @@
 //     Config.RecheckDelay (250 ms) and only a second failure turns it False,
 //     so one dropped connection does not flap it.
 //
+// While an APIService fails its probe it is re-probed with a backoff from
+// RecheckDelay up to Period, so a restarted backend is noticed quickly.
+// Probes cut short by shutdown are not written.
+//
 // # Several replicas on one etcd
 //
 // kube-aggregator lets every apiserver write its own view, so the status
@@ -45,5 +49,7 @@
 //
 // Informer events queue APIService names on a rate-limited workqueue;
 // workers call Controller.sync, a field tests can replace. A write error is
-// retried with backoff (5 ms to 30 s).
+// retried with backoff (5 ms to 30 s). Unlike kube-aggregator, a failed
+// discovery check is not returned as a sync error: it is the expected
+// outcome, recorded in status, and re-probed on the schedule above.
 package availability

@@ -29,6 +29,11 @@ func (c *Controller) syncAPIService(ctx context.Context, name string) error {
 	c.queue.AddAfter(name, c.period)
 
 	seen := c.check(ctx, apiService)
+	if ctx.Err() != nil {
+		// Shutting down: the probes were cancelled, which says nothing
+		// about the backend, so nothing is written.
+		return ctx.Err()
+	}
 	if c.watcher != nil {
 		if seen.condition.Status == apiregistrationv1.ConditionTrue {
 			c.watcher.watch(name, seen.addrs, seen.transport.TLSConfig)
@@ -39,7 +44,10 @@ func (c *Controller) syncAPIService(ctx context.Context, name string) error {
 
 	if seen.condition.Reason != ReasonFailedDiscoveryCheck {
 		c.suspects.clear(name)
-	} else if apiregistrationv1helper.IsAPIServiceConditionTrue(apiService, apiregistrationv1.Available) &&
+		c.failing.Forget(name)
+		return c.updateStatus(ctx, apiService, seen.condition)
+	}
+	if apiregistrationv1helper.IsAPIServiceConditionTrue(apiService, apiregistrationv1.Available) &&
 		c.suspects.firstFailure(name) {
 		// One failed probe of an Available APIService may be a blip (a
 		// rolling restart, a dropped connection): look again shortly
@@ -47,6 +55,9 @@ func (c *Controller) syncAPIService(ctx context.Context, name string) error {
 		c.queue.AddAfter(name, c.recheckDelay)
 		return nil
 	}
+	// While the backend fails, probe again sooner than the Period at first,
+	// so a restarted backend is noticed quickly, then back off to it.
+	c.queue.AddAfter(name, c.failing.When(name))
 	return c.updateStatus(ctx, apiService, seen.condition)
 }
 
@@ -55,6 +66,7 @@ func (c *Controller) syncAPIService(ctx context.Context, name string) error {
 func (c *Controller) forget(name string) {
 	c.metrics.forget(name)
 	c.suspects.clear(name)
+	c.failing.Forget(name)
 	if c.watcher != nil {
 		c.watcher.stop(name)
 	}
