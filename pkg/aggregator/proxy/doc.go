@@ -11,6 +11,23 @@
 // mTLS with the proxy client certificate, and everything the caller sent that
 // could claim an identity is dropped.
 //
+// Wiring, in the server that owns the GenericAPIServer:
+//
+//	transports := backend.NewTransports(proxyCertProvider) // shared with the availability controller
+//	h := proxy.NewHandler(proxy.Config{Resolver: resolver, Transports: transports, Serializer: codecs, ...})
+//	// per remote APIService, from the registration controller:
+//	mux := server.Handler.NonGoRestfulMux
+//	mux.Handle("/apis/<g>/<v>", h)
+//	mux.UnlistedHandlePrefix("/apis/<g>/<v>/", h)
+//	h.UpdateAPIService(apiService) // on every add/update, so the Available condition is current
+//	h.RemoveAPIService(name)       // and mux.Unregister both paths on delete
+//
+// LongRunningFunc must count watches and protocol upgrades (exec, attach,
+// portforward, proxy, log, or any request with Connection: Upgrade) as long
+// running: the timeout filter's writer cannot be hijacked and would cut
+// streams at --request-timeout. Other requests stay bounded by that filter;
+// /apis/<g>/<v> itself is bounded at Config.DiscoveryTimeout here.
+//
 // Compared with kube-aggregator it spreads requests over every resolved
 // address itself (round robin, healthy addresses first, failed ones kept out
 // with a growing backoff), retries on another address when that is safe,

@@ -159,3 +159,35 @@ func TestRetryOnlyWhenSafe(t *testing.T) {
 		})
 	}
 }
+
+// TestFailureEvictsPooledConnections: a request failing on an address drops
+// the pooled connections to it, without waiting for a failed probe
+// (kubernetes#141318).
+func TestFailureEvictsPooledConnections(t *testing.T) {
+	h := newHarness(t, nil)
+	var failNext atomic.Bool
+	b := h.startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failNext.CompareAndSwap(true, false) {
+			panic(http.ErrAbortHandler) // resets the stream, keeps the connection
+		}
+		_, _ = io.WriteString(w, "hello")
+	}))
+	h.route(t, b.Address)
+	h.register(nil)
+	for range 8 { // warm every pooled connection
+		if r := h.get(t, groupPath); r.code != http.StatusOK {
+			t.Fatalf("warm-up: %d %s", r.code, r.body)
+		}
+	}
+	warm := b.Connections.Load()
+	failNext.Store(true)
+	if r := h.get(t, groupPath); r.code != http.StatusServiceUnavailable {
+		t.Fatalf("failing request: %d %s; want 503", r.code, r.body)
+	}
+	if r := h.get(t, groupPath); r.code != http.StatusOK {
+		t.Fatalf("after the failure: %d %s", r.code, r.body)
+	}
+	if got := b.Connections.Load(); got <= warm {
+		t.Fatalf("the request after a failure reused a pooled connection (%d connections, %d before)", got, warm)
+	}
+}
