@@ -43,7 +43,8 @@ type Config struct {
 }
 
 // Install adds the aggregation layer to server, which must have been built
-// with EnableDiscovery false: this package serves /apis itself.
+// with EnableDiscovery false: this package serves /apis itself. Call it
+// after the server's own groups are installed.
 func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	proxyCert, err := dynamiccertificates.NewDynamicServingContentFromFiles("aggregator-proxy-cert", cfg.ProxyClientCertFile, cfg.ProxyClientKeyFile)
 	if err != nil {
@@ -79,6 +80,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return err
 	}
 	apisHandler.Install(server)
+	// A remote version of a built-in group must show in /apis/<group> and
+	// reach the proxy, so /apis/<group> is answered from APIServices too.
+	discovery.RemoveBuiltinGroupHandlers(server)
 	manager, err := discovery.NewManager(discovery.ManagerConfig{
 		APIServices: apiServices,
 		Resources:   server.AggregatedDiscoveryGroupManager,
