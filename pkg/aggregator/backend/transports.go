@@ -48,8 +48,7 @@ func (t *Transports) For(apiService *apiregistrationv1.APIService) (*Transport, 
 		caBundle:   apiService.Spec.CABundle,
 		insecure:   apiService.Spec.InsecureSkipTLSVerify,
 	}
-	certPEM, keyPEM := t.cert.content()
-	certHash := sha256.Sum256(append(append([]byte{}, certPEM...), keyPEM...))
+	certHash := t.cert.hash()
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -80,6 +79,17 @@ func (t *Transports) Forget(apiServiceName string) {
 	if ok {
 		cached.transport.CloseIdleConnections("")
 	}
+}
+
+// hash identifies the current proxy certificate without keeping its key.
+func (c *clientCert) hash() (sum [sha256.Size]byte) {
+	certPEM, keyPEM := c.content()
+	h := sha256.New()
+	h.Write(certPEM)
+	h.Write([]byte{0})
+	h.Write(keyPEM)
+	copy(sum[:], h.Sum(nil))
+	return sum
 }
 
 func (s tlsSettings) equal(o tlsSettings) bool {
