@@ -204,3 +204,22 @@ func TestNoWriteWhenShuttingDown(t *testing.T) {
 		t.Errorf("%d status updates while shutting down, want 0", n)
 	}
 }
+
+// The watch connections must not turn into a probe loop against a healthy
+// backend: after the first probe nothing is sent until the Period.
+func TestHealthyBackendIsNotProbedInALoop(t *testing.T) {
+	p := newPKI(t)
+	var requests atomic.Int32
+	svc, objs := serving(t, p, newBackend(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+	})))
+	f := newFixture(t, p, Config{Period: time.Hour}, []runtime.Object{svc}, objs...)
+	f.start(1)
+	eventually(t, 10*time.Second, "Available=True", f.availableIs(apiregistrationv1.ConditionTrue))
+	// Longer than watchMinLifetime, so a failing watch would have re-probed.
+	time.Sleep(watchMinLifetime + 500*time.Millisecond)
+	// One probe, plus one after the status write's informer event.
+	if n := requests.Load(); n > 2 {
+		t.Errorf("%d discovery requests to a healthy backend in %v, want at most 2", n, watchMinLifetime+500*time.Millisecond)
+	}
+}

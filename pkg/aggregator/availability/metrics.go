@@ -32,13 +32,14 @@ func NewMetrics() *Metrics {
 	}
 }
 
-// Register adds the metrics to registry (e.g. legacyregistry.Registerer()'s
-// KubeRegistry, or metrics.NewKubeRegistry() in tests).
-func (m *Metrics) Register(registry metrics.KubeRegistry) error {
-	if err := registry.Register(m.unavailable); err != nil {
+// Register adds the metrics through register: legacyregistry.Register for
+// the process-wide registry, or the Register method of a registry of your own
+// (metrics.NewKubeRegistry()).
+func (m *Metrics) Register(register func(metrics.Registerable) error) error {
+	if err := register(m.unavailable); err != nil {
 		return err
 	}
-	return registry.Register(m.transitions)
+	return register(m.transitions)
 }
 
 // observe sets the gauge from cond and counts a transition to not-Available.

@@ -52,7 +52,7 @@ aggregator_unavailable_apiservice{name="v1alpha1.wardle.example.com"} 0
 		svc.Status.Conditions = []apiregistrationv1.APIServiceCondition{condition(apiregistrationv1.ConditionTrue, ReasonPassed, MessagePassed)}
 		m := NewMetrics()
 		registry := metrics.NewKubeRegistry()
-		if err := m.Register(registry); err != nil {
+		if err := m.Register(registry.Register); err != nil {
 			t.Fatalf("%s: register: %v", tc.name, err)
 		}
 		f := newFixture(t, p, Config{DisableConnectionWatch: true, Metrics: m}, []runtime.Object{svc}, objs...)
