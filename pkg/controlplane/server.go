@@ -1,6 +1,8 @@
 package controlplane
 
 import (
+	"net/http"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +10,8 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	apirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"net"
@@ -99,8 +103,13 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.EnableDiscovery = false
 	// As kube-apiserver: watches, and the streaming subresources of proxied
 	// resources, are not bounded by --request-timeout.
-	cfg.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
+	// Upgrades (SPDY, WebSocket) must not be cut either, or the timeout
+	// filter's writer could not be hijacked.
+	basicLongRunning := genericfilters.BasicLongRunningRequestCheck(
 		sets.NewString("watch", "proxy"), sets.NewString("attach", "exec", "proxy", "log", "portforward"))
+	cfg.LongRunningFunc = func(r *http.Request, info *apirequest.RequestInfo) bool {
+		return httpstream.IsUpgradeRequest(r) || basicLongRunning(r, info)
+	}
 	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
