@@ -6,7 +6,6 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -14,32 +13,18 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
 const flunder = "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders/bench"
 
 func BenchmarkProxy(b *testing.B) {
-	store, err := etcd.StartEmbedded(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(store.Stop)
-	a := framework.StartAggkit(b, "")
-	k := framework.NewKubectl(b, a.Kubeconfig)
-	serving := framework.NewServingCert(b, "wardle", "api")
-	port := framework.FreePort(b)
-	k.Apply(framework.RegistrationManifest("wardle", "api", "wardle.example.com", "v1alpha1", port, serving.CA.CertPEM()))
-	token := strings.TrimSpace(k.MustRun("create", "token", "apiserver", "-n", "wardle", "--duration=2h"))
-	sample := framework.StartSampleAPIServerOnPort(b, port, store.ClientURL, a.WriteTokenKubeconfig(token),
-		"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile)
-	k.MustRun("wait", "--for=condition=Available", "apiservice/v1alpha1.wardle.example.com", "--timeout=60s")
+	agg := framework.StartAggregatedSample(b)
+	a, k, sample := agg.Aggkit, agg.Kubectl, agg.Sample
 	k.Apply(`{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","metadata":{"name":"bench","namespace":"default"}}`)
 
 	// The same admin client certificate both ways: sample-apiserver trusts

@@ -1,42 +1,20 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
-const wardleAPIService = "v1alpha1.wardle.example.com"
+const wardleAPIService = framework.WardleAPIService
 
-// aggregatedSample starts aggkit and the unmodified sample-apiserver,
-// registered the way a Kubernetes user registers it, and waits until the
-// APIService is Available.
+// aggregatedSample starts aggkit and the unmodified sample-apiserver behind it.
 func aggregatedSample(t *testing.T) (*framework.Aggkit, *framework.Kubectl, *framework.SampleAPIServer, func() *framework.SampleAPIServer) {
 	t.Helper()
-	store, err := etcd.StartEmbedded(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Stop)
-	a := framework.StartAggkit(t, "")
-	k := framework.NewKubectl(t, a.Kubeconfig)
-
-	serving := framework.NewServingCert(t, "wardle", "api")
-	port := framework.FreePort(t)
-	k.Apply(framework.RegistrationManifest("wardle", "api", "wardle.example.com", "v1alpha1", port, serving.CA.CertPEM()))
-	token := strings.TrimSpace(k.MustRun("create", "token", "apiserver", "-n", "wardle", "--duration=2h"))
-	kubeconfig := a.WriteTokenKubeconfig(token)
-	start := func() *framework.SampleAPIServer {
-		return framework.StartSampleAPIServerOnPort(t, port, store.ClientURL, kubeconfig,
-			"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile)
-	}
-	sample := start()
-	k.MustRun("wait", "--for=condition=Available", "apiservice/"+wardleAPIService, "--timeout=60s")
-	return a, k, sample, start
+	s := framework.StartAggregatedSample(t)
+	return s.Aggkit, s.Kubectl, s.Sample, s.Restart
 }
 
 // TestAggregatedSampleAPIServer drives the real sample-apiserver through
