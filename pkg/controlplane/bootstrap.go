@@ -2,11 +2,16 @@ package controlplane
 
 import (
 	"context"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
 )
@@ -32,4 +37,41 @@ func (s *Server) ensureNamespaces(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ensureKubernetesService publishes default/kubernetes, the Service (with
+// Endpoints at this server) through which in-cluster clients find the API,
+// as kube-apiserver does.
+func (s *Server) ensureKubernetesService(ctx context.Context) error {
+	host, portText, err := net.SplitHostPort(strings.TrimPrefix(s.URL, "https://"))
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return err
+	}
+	meta := metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault,
+		Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}}
+	svc := &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{
+		Ports: []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(int32(port)), Protocol: corev1.ProtocolTCP}},
+	}}
+	if _, err := s.Client.CoreV1().Services(meta.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	ep := &corev1.Endpoints{ObjectMeta: meta, Subsets: []corev1.EndpointSubset{{
+		Addresses: []corev1.EndpointAddress{{IP: host}},
+		Ports:     []corev1.EndpointPort{{Name: "https", Port: int32(port), Protocol: corev1.ProtocolTCP}},
+	}}}
+	current, err := s.Client.CoreV1().Endpoints(meta.Namespace).Get(ctx, meta.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = s.Client.CoreV1().Endpoints(meta.Namespace).Create(ctx, ep, metav1.CreateOptions{})
+		return err
+	}
+	if err != nil || equality.Semantic.DeepEqual(current.Subsets, ep.Subsets) {
+		return err
+	}
+	current.Subsets = ep.Subsets
+	_, err = s.Client.CoreV1().Endpoints(meta.Namespace).Update(ctx, current, metav1.UpdateOptions{})
+	return err
 }

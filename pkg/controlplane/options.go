@@ -71,6 +71,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.ExtraSANs, "tls-sans", o.ExtraSANs,
 		"Extra DNS names or IP addresses for the generated serving certificate (ignored with --tls-cert-file).")
 	o.SecureServing.AddFlags(fs)
+	// Serving certificates are generated under --data-dir/pki instead.
+	_ = fs.MarkHidden("cert-dir")
 	o.Etcd.AddFlags(fs)
 	fs.StringVar(&o.ClientCAFile, "client-ca-file", o.ClientCAFile,
 		"If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate. Generated under --data-dir when empty.")
@@ -106,6 +108,9 @@ func (o *Options) Validate() []error {
 		errs = append(errs, fmt.Errorf("--data-dir is required"))
 	}
 	errs = append(errs, o.SecureServing.Validate()...)
+	if o.SecureServing.BindPort <= 0 {
+		errs = append(errs, fmt.Errorf("--secure-port must be a port number: aggkit serves only HTTPS"))
+	}
 	errs = append(errs, o.Etcd.Validate()...)
 	errs = append(errs, o.RequestHeader.Validate()...)
 	if (o.ProxyClientCertFile == "") != (o.ProxyClientKeyFile == "") {

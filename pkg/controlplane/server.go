@@ -268,7 +268,10 @@ func (s *Server) addPostStartHooks() {
 		return nil
 	})
 	s.generic.AddPostStartHookOrDie("bootstrap-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
-		return retryUntilReady(ctx, "bootstrap-namespaces", s.ensureNamespaces)
+		if err := retryUntilReady(ctx, "bootstrap-namespaces", s.ensureNamespaces); err != nil {
+			return err
+		}
+		return retryUntilReady(ctx, "kubernetes-service", s.ensureKubernetesService)
 	})
 	s.generic.AddPostStartHookOrDie("default-serviceaccounts", func(ctx genericapiserver.PostStartHookContext) error {
 		go s.runDefaultServiceAccounts(ctx)
