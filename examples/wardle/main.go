@@ -16,6 +16,7 @@ func main() {
 		WithResource(&v1alpha1.Flunder{}).
 		WithResource(&v1beta1.Flunder{}).
 		WithResource(&v1alpha1.Fischer{}).
+		WithComputedResource(&v1alpha1.ReferenceKind{}, v1alpha1.ReferenceKinds).
 		WithStorageVersion("v1alpha1").
 		WithOpenAPIDefinitions(openapi.GetOpenAPIDefinitions).
 		WithAdmission(admission.DisallowedFlunders).

@@ -28,6 +28,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.FlunderList{}.OpenAPIModelName():         schema_examples_wardle_apis_v1alpha1_FlunderList(ref),
 		v1alpha1.FlunderSpec{}.OpenAPIModelName():         schema_examples_wardle_apis_v1alpha1_FlunderSpec(ref),
 		v1alpha1.FlunderStatus{}.OpenAPIModelName():       schema_examples_wardle_apis_v1alpha1_FlunderStatus(ref),
+		v1alpha1.ReferenceKind{}.OpenAPIModelName():       schema_examples_wardle_apis_v1alpha1_ReferenceKind(ref),
+		v1alpha1.ReferenceKindList{}.OpenAPIModelName():   schema_examples_wardle_apis_v1alpha1_ReferenceKindList(ref),
 		v1beta1.Flunder{}.OpenAPIModelName():              schema_examples_wardle_apis_v1beta1_Flunder(ref),
 		v1beta1.FlunderList{}.OpenAPIModelName():          schema_examples_wardle_apis_v1beta1_FlunderList(ref),
 		v1beta1.FlunderSpec{}.OpenAPIModelName():          schema_examples_wardle_apis_v1beta1_FlunderSpec(ref),
@@ -331,6 +333,106 @@ func schema_examples_wardle_apis_v1alpha1_FlunderStatus(ref common.ReferenceCall
 				},
 			},
 		},
+	}
+}
+
+func schema_examples_wardle_apis_v1alpha1_ReferenceKind(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReferenceKind is a computed, read-only object: one for each kind a Flunder's spec.referenceType may name. It is not stored; the server answers get and list from the list in this package.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"referenceType": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReferenceType is the referred kind, as written in a Flunder's spec.referenceType.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"namespaced": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Namespaced says whether the referred object is in the Flunder's namespace (true) or cluster-wide (false).",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"referenceType", "namespaced"},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_examples_wardle_apis_v1alpha1_ReferenceKindList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReferenceKindList is a list of ReferenceKinds.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ReferenceKind{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ReferenceKind{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 

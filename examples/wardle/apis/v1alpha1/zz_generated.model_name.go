@@ -38,3 +38,13 @@ func (in FlunderSpec) OpenAPIModelName() string {
 func (in FlunderStatus) OpenAPIModelName() string {
 	return "com.example.wardle.v1alpha1.FlunderStatus"
 }
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ReferenceKind) OpenAPIModelName() string {
+	return "com.example.wardle.v1alpha1.ReferenceKind"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ReferenceKindList) OpenAPIModelName() string {
+	return "com.example.wardle.v1alpha1.ReferenceKindList"
+}
