@@ -17,6 +17,7 @@ import (
 	"github.com/aggkit/aggkit/pkg/aggregator/availability"
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 	"github.com/aggkit/aggkit/pkg/aggregator/discovery"
+	"github.com/aggkit/aggkit/pkg/aggregator/openapi"
 	"github.com/aggkit/aggkit/pkg/aggregator/proxy"
 	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
@@ -83,17 +84,22 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	// A remote version of a built-in group must show in /apis/<group> and
 	// reach the proxy, so /apis/<group> is answered from APIServices too.
 	discovery.RemoveBuiltinGroupHandlers(server)
+	fetch := discovery.ServiceFetcher(resolver.Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
+		t, err := transports.For(svc)
+		if err != nil {
+			return nil, err
+		}
+		return t.RoundTripper, nil
+	})
 	manager, err := discovery.NewManager(discovery.ManagerConfig{
 		APIServices: apiServices,
 		Resources:   server.AggregatedDiscoveryGroupManager,
-		Fetch: discovery.ServiceFetcher(resolver.Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
-			t, err := transports.For(svc)
-			if err != nil {
-				return nil, err
-			}
-			return t.RoundTripper, nil
-		}),
+		Fetch:       fetch,
 	})
+	if err != nil {
+		return err
+	}
+	openAPI, err := openapi.New(openapi.Config{APIServices: apiServices, Fetch: fetch})
 	if err != nil {
 		return err
 	}
@@ -127,5 +133,6 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return nil
 	})
 	server.AddPostStartHookOrDie(discovery.PostStartHookName, manager.PostStartHook(2, 0))
+	server.AddPostStartHookOrDie(openapi.PostStartHookName, openAPI.PostStartHook(server, 2, 0))
 	return nil
 }

@@ -26,6 +26,11 @@ func TestAggregatedSampleAPIServer(t *testing.T) {
 	if !strings.Contains(resources, "flunders") || !strings.Contains(resources, "fischers") {
 		t.Fatalf("api-resources:\n%s", resources)
 	}
+	// The backend's OpenAPI is merged into aggkit's.
+	framework.Eventually(t, 30*time.Second, func() bool {
+		out, err := k.Run("", "explain", "flunders.spec")
+		return err == nil && strings.Contains(out, "reference")
+	}, func() string { out, err := k.Run("", "explain", "flunders.spec"); return out + errString(err) })
 	out, stop := k.Start("get", "flunders", "-n", "default", "-w", "--output-watch-events")
 	defer stop()
 	time.Sleep(time.Second)
