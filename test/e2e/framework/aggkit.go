@@ -49,7 +49,12 @@ func StartAggkit(t testing.TB, dataDir string, extraArgs ...string) *Aggkit {
 	a := &Aggkit{t: t, bin: bins.Aggkit, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
 		Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig")}
 	a.Start()
-	t.Cleanup(a.Stop)
+	t.Cleanup(func() {
+		a.Stop()
+		if t.Failed() {
+			t.Logf("aggkit serve log (last 4000 bytes):\n%s", tail(a.Log(), 4000))
+		}
+	})
 	return a
 }
 
@@ -168,4 +173,11 @@ func FreePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

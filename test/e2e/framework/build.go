@@ -47,7 +47,12 @@ func Build() (Binaries, error) {
 			built.Kubectl:         "./test/tools/kubectl",
 			built.SampleAPIServer: "k8s.io/sample-apiserver",
 		} {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
+			args := []string{"build", "-o", out}
+			if os.Getenv("AGGKIT_E2E_RACE") != "" && pkg == "./cmd/aggkit" {
+				// Data races in the server show up as crashes in the tests.
+				args = append(args, "-race")
+			}
+			cmd := exec.Command("go", append(args, pkg)...)
 			cmd.Dir = moduleRoot()
 			if output, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, output)
