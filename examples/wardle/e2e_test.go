@@ -1,18 +1,14 @@
 package main_test
 
 import (
+	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
@@ -23,13 +19,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// wardle is the wardle binary running with delegated authentication and
-// authorization against an `aggkit serve`.
+// wardle is the wardle binary serving an APIService registration behind an
+// `aggkit serve`.
 type wardle struct {
 	t       *testing.T
 	bin     string
 	args    []string
-	port    int
+	reg     *framework.Extension
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	logPath string
@@ -45,9 +41,9 @@ func buildWardle(t *testing.T) string {
 	return bin
 }
 
-func (w *wardle) start(admin *rest.Config) {
+func (w *wardle) start() {
 	w.t.Helper()
-	w.cmd = exec.Command(w.bin, w.args...)
+	w.cmd = exec.Command(w.bin, append(w.reg.Args(), w.args...)...)
 	w.logPath = filepath.Join(w.t.TempDir(), "wardle.log")
 	logFile, err := os.Create(w.logPath)
 	if err != nil {
@@ -59,27 +55,11 @@ func (w *wardle) start(admin *rest.Config) {
 	}
 	w.exited = make(chan struct{})
 	go func() { _ = w.cmd.Wait(); logFile.Close(); close(w.exited) }()
-
-	client, err := rest.HTTPClientFor(admin)
-	if err != nil {
-		w.t.Fatal(err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := w.reg.WaitServing(ctx, w.exited); err != nil {
+		w.t.Fatalf("%v\n%s", err, w.log())
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case <-w.exited:
-			w.t.Fatalf("wardle exited before ready:\n%s", w.log())
-		default:
-		}
-		if resp, err := client.Get(admin.Host + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	w.t.Fatalf("wardle not ready:\n%s", w.log())
 }
 
 func (w *wardle) stop() {
@@ -105,28 +85,21 @@ func (w *wardle) log() string {
 	return string(b)
 }
 
-// kubeconfigFor rewrites a main-server kubeconfig to talk to wardle directly
-// with the same client certificate.
-func kubeconfigFor(t *testing.T, mainKubeconfig string, port int) (string, *rest.Config) {
+// eventually retries a kubectl call until it succeeds and check accepts its
+// output, for what becomes true after an RBAC change or a restart.
+func eventually(t *testing.T, k *framework.Kubectl, check func(string) bool, args ...string) string {
 	t.Helper()
-	cfg, err := clientcmd.LoadFromFile(mainKubeconfig)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := k.Run("", args...)
+		if err == nil && check(out) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kubectl %s: %q, %v", strings.Join(args, " "), out, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	for _, c := range cfg.Clusters {
-		c.Server = "https://127.0.0.1:" + strconv.Itoa(port)
-		c.CertificateAuthority, c.CertificateAuthorityData = "", nil
-		c.InsecureSkipTLSVerify = true // wardle's serving certificate is self-signed
-	}
-	path := filepath.Join(t.TempDir(), "wardle.kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		t.Fatal(err)
-	}
-	rc, err := clientcmd.BuildConfigFromFlags("", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, rc
 }
 
 const (
@@ -145,20 +118,32 @@ spec:
   reference: strict
   referenceType: Fischer
 `
+	aliceReadsFlunders = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: flunder-reader, namespace: default}
+rules:
+- {apiGroups: [wardle.example.com], resources: [flunders], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-reads-flunders, namespace: default}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: flunder-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+`
 )
 
-func TestWardleWithKubectl(t *testing.T) {
-	// kubectl caches discovery and OpenAPI per host:port; a port reused from
-	// another test's server must not serve us its stale documents.
-	t.Setenv("KUBECACHEDIR", t.TempDir())
+// TestWardleBehindAggkit registers wardle as the APIServices
+// v1alpha1.wardle.example.com and v1beta1.wardle.example.com of an
+// `aggkit serve` and drives it with kubectl through aggkit only.
+func TestWardleBehindAggkit(t *testing.T) {
 	main := framework.StartAggkit(t, "")
-	w := &wardle{t: t, bin: buildWardle(t), port: framework.FreePort(t)}
-	dataDir := filepath.Join(t.TempDir(), "wardle-data")
-	w.args = []string{"--kubeconfig", main.Kubeconfig, "--data-dir", dataDir, "--secure-port", strconv.Itoa(w.port)}
-	adminPath, adminConfig := kubeconfigFor(t, main.Kubeconfig, w.port)
-	w.start(adminConfig)
+	k := framework.NewKubectl(t, main.Kubeconfig)
+	reg := framework.RegisterExtension(t, main, k, "wardle", "api", "wardle.example.com", "v1alpha1", "v1beta1")
+	w := &wardle{t: t, bin: buildWardle(t), reg: reg,
+		args: []string{"--data-dir", filepath.Join(t.TempDir(), "wardle-data")}}
+	w.start()
 	t.Cleanup(w.stop)
-	k := framework.NewKubectl(t, adminPath)
+	reg.WaitAvailable(k)
 
 	watch, stopWatch := k.Start("get", "flunders", "-n", "default", "-w", "-o", "name")
 	defer stopWatch()
@@ -224,8 +209,19 @@ spec: {flunderReference: x, fischerReference: y, referenceType: Flunder}
 		if !strings.Contains(out, "REFERENCE-TYPE") || !strings.Contains(out, "second") {
 			t.Fatalf("kubectl get flunders:\n%s", out)
 		}
-		if out := k.MustRun("explain", "flunders.spec"); !strings.Contains(out, "flunderReference") {
-			t.Fatalf("kubectl explain flunders.spec:\n%s", out)
+		// aggkit publishes wardle's OpenAPI once it has fetched it, a
+		// moment after the APIService became Available.
+		eventually(t, k, func(out string) bool { return strings.Contains(out, "flunderReference") },
+			"explain", "flunders.spec")
+	})
+
+	t.Run("computed resource lists", func(t *testing.T) {
+		out := k.MustRun("get", "referencekinds", "-o", "jsonpath={range .items[*]}{.metadata.name}={.namespaced} {end}")
+		if out != "flunder=true fischer=false " {
+			t.Fatalf("referencekinds: %q", out)
+		}
+		if out := k.MustRun("get", "referencekind", "fischer"); !strings.Contains(out, "REFERENCE-TYPE") || !strings.Contains(out, "Fischer") {
+			t.Fatalf("kubectl get referencekind fischer:\n%s", out)
 		}
 	})
 
@@ -237,21 +233,39 @@ spec: {flunderReference: x, fischerReference: y, referenceType: Flunder}
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+		// An open watch would hold wardle's graceful shutdown in the
+		// restart below until its timeout.
+		stopWatch()
 	})
 
-	t.Run("a user denied by SubjectAccessReview gets 403", func(t *testing.T) {
-		alicePath, _ := kubeconfigFor(t, main.UserKubeconfig("alice", "developers"), w.port)
-		_, err := framework.NewKubectl(t, alicePath).Run("", "get", "flunders", "-n", "default")
-		if err == nil || !strings.Contains(err.Error(), "Forbidden") && !strings.Contains(err.Error(), "forbidden") {
-			t.Fatalf("alice: %v, want forbidden", err)
+	t.Run("a user is denied until a RoleBinding allows", func(t *testing.T) {
+		alice := framework.NewKubectl(t, main.UserKubeconfig("alice", "developers"))
+		_, err := alice.Run("", "get", "flunders", "-n", "default")
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "forbidden") {
+			t.Fatalf("alice before RoleBinding: %v, want forbidden", err)
+		}
+		k.Apply(aliceReadsFlunders)
+		// aggkit authorizes by RBAC, then wardle asks aggkit again by
+		// SubjectAccessReview for the identity aggkit forwarded.
+		eventually(t, alice, func(out string) bool { return strings.TrimSpace(out) == "flunder.wardle.example.com/first" },
+			"get", "flunder", "first", "-n", "default", "-o", "name")
+		if _, err := alice.Run("", "delete", "flunder", "first", "-n", "default"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "forbidden") {
+			t.Fatalf("alice delete: %v, want forbidden", err)
 		}
 	})
 
 	t.Run("restart keeps data", func(t *testing.T) {
 		w.stop()
-		w.start(adminConfig)
-		if out := k.MustRun("get", "flunder", "second", "-n", "default", "-o", "name"); strings.TrimSpace(out) != "flunder.wardle.example.com/second" {
-			t.Fatalf("after restart: %q", out)
+		w.start()
+		eventually(t, k, func(out string) bool { return strings.TrimSpace(out) == "flunder.wardle.example.com/second" },
+			"get", "flunder", "second", "-n", "default", "-o", "name")
+	})
+
+	t.Run("delete both kinds", func(t *testing.T) {
+		k.MustRun("delete", "flunder", "first", "second", "-n", "default")
+		k.MustRun("delete", "fischer", "strict")
+		if out := k.MustRun("get", "flunders", "-A", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Fatalf("flunders left: %q", out)
 		}
 	})
 }
