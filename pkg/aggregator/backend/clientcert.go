@@ -2,6 +2,7 @@ package backend
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
 	"sync"
@@ -18,6 +19,12 @@ type clientCert struct {
 	mu            sync.Mutex
 	certPEM, keyP []byte
 	parsed        *tls.Certificate
+
+	// The hash of the last content seen; see hash.
+	hashMu                sync.Mutex
+	hashed                bool
+	hashedCert, hashedKey []byte
+	sum                   [sha256.Size]byte
 }
 
 // content returns the current PEM pair, or nils when no certificate is configured.

@@ -48,9 +48,11 @@ func (t *Transport) CloseIdleConnections(address string) {
 
 // tlsSettings is what an APIService says about verifying its backend.
 type tlsSettings struct {
-	serverName string
-	caBundle   []byte
-	insecure   bool
+	// service and namespace name the Service; serverName is derived from them.
+	service, namespace string
+	serverName         string
+	caBundle           []byte
+	insecure           bool
 }
 
 func (s tlsSettings) config(cert *clientCert) (*tls.Config, error) {

@@ -43,18 +43,20 @@ func (t *Transports) For(apiService *apiregistrationv1.APIService) (*Transport, 
 	if ref == nil {
 		return nil, fmt.Errorf("APIService %s is local: it has no backend to connect to", apiService.Name)
 	}
-	settings := tlsSettings{
-		serverName: ref.Name + "." + ref.Namespace + ".svc",
-		caBundle:   apiService.Spec.CABundle,
-		insecure:   apiService.Spec.InsecureSkipTLSVerify,
-	}
 	certHash := t.cert.hash()
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	cached, ok := t.byName[apiService.Name]
-	if ok && cached.certHash == certHash && cached.settings.equal(settings) {
+	if ok && cached.certHash == certHash && cached.settings.matches(ref, apiService.Spec.CABundle, apiService.Spec.InsecureSkipTLSVerify) {
 		return cached.transport, nil
+	}
+	settings := tlsSettings{
+		service:    ref.Name,
+		namespace:  ref.Namespace,
+		serverName: ref.Name + "." + ref.Namespace + ".svc",
+		caBundle:   apiService.Spec.CABundle,
+		insecure:   apiService.Spec.InsecureSkipTLSVerify,
 	}
 	transport, err := newTransport(settings, t.cert)
 	if err != nil {
@@ -81,17 +83,28 @@ func (t *Transports) Forget(apiServiceName string) {
 	}
 }
 
-// hash identifies the current proxy certificate without keeping its key.
-func (c *clientCert) hash() (sum [sha256.Size]byte) {
+// hash identifies the current proxy certificate. For runs on every proxied
+// request, so the hash of the last content is kept and reused while the
+// provider returns the same content (the same slices, normally, which
+// bytes.Equal recognises without reading them).
+func (c *clientCert) hash() [sha256.Size]byte {
 	certPEM, keyPEM := c.content()
+	c.hashMu.Lock()
+	defer c.hashMu.Unlock()
+	if c.hashed && bytes.Equal(certPEM, c.hashedCert) && bytes.Equal(keyPEM, c.hashedKey) {
+		return c.sum
+	}
 	h := sha256.New()
 	h.Write(certPEM)
 	h.Write([]byte{0})
 	h.Write(keyPEM)
-	copy(sum[:], h.Sum(nil))
-	return sum
+	copy(c.sum[:], h.Sum(nil))
+	c.hashed, c.hashedCert, c.hashedKey = true, certPEM, keyPEM
+	return c.sum
 }
 
-func (s tlsSettings) equal(o tlsSettings) bool {
-	return s.serverName == o.serverName && s.insecure == o.insecure && bytes.Equal(s.caBundle, o.caBundle)
+// matches reports whether s is what an APIService with these fields asks
+// for, without building its server name.
+func (s tlsSettings) matches(ref *apiregistrationv1.ServiceReference, caBundle []byte, insecure bool) bool {
+	return s.service == ref.Name && s.namespace == ref.Namespace && s.insecure == insecure && bytes.Equal(s.caBundle, caBundle)
 }

@@ -30,10 +30,7 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 		}
 		a.tried++
 		a.lastAddress = addr
-		req := out.Clone(out.Context())
-		req.URL.Host = addr
-		req.Body = body.reader()
-		resp, err := a.roundTrip.RoundTrip(req)
+		resp, err := a.roundTrip.RoundTrip(attempt(out, addr, body))
 		if err == nil {
 			a.balancer.succeeded(addr)
 			return resp, nil
@@ -52,6 +49,19 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 		}
 	}
 	return nil, &noBackendError{attempts: a.tried, last: last}
+}
+
+// attempt is out sent to addr. A shallow copy is enough: RoundTrippers must
+// not modify requests, so the attempts can share out's headers, and only the
+// URL and the body differ.
+func attempt(out *http.Request, addr string, body *replayGuard) *http.Request {
+	req := new(http.Request)
+	*req = *out
+	u := *out.URL
+	u.Host = addr
+	req.URL = &u
+	req.Body = body.reader()
+	return req
 }
 
 // retryable reports whether the request may be sent again elsewhere: always

@@ -18,6 +18,9 @@ type balancer struct {
 
 	mu      sync.Mutex
 	failing map[string]*failure
+	// anyFailing mirrors len(failing) > 0 so that the common case, every
+	// address healthy, takes no lock on each request.
+	anyFailing atomic.Bool
 }
 
 // failure is an address kept out of rotation until retryAt.
@@ -33,15 +36,21 @@ func newBalancer(apiService string) *balancer {
 // order returns the addresses to try: healthy ones first, rotated round
 // robin, then those still backing off, soonest retry first, as a last resort
 // so a recovered backend is found even when every address has failed.
+// The caller must not modify the result: with one address and nothing
+// failing it is addrs itself, the common case, which then costs nothing.
 func (b *balancer) order(addrs []string) []string {
+	if len(addrs) == 1 && !b.anyFailing.Load() {
+		return addrs
+	}
 	start := int(b.next.Add(1) % uint64(len(addrs)))
-	rotated := append(slices.Clone(addrs[start:]), addrs[:start]...)
+	rotated := make([]string, 0, len(addrs))
+	rotated = append(append(rotated, addrs[start:]...), addrs[:start]...)
+	if !b.anyFailing.Load() {
+		return rotated
+	}
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.failing) == 0 {
-		return rotated
-	}
 	b.forgetGone(addrs)
 	now := b.now()
 	healthy := rotated[:0:0]
@@ -66,6 +75,7 @@ func (b *balancer) forgetGone(addrs []string) {
 			delete(b.failing, addr)
 		}
 	}
+	b.anyFailing.Store(len(b.failing) > 0)
 }
 
 // failed keeps addr out for a backoff that doubles with each consecutive
@@ -77,6 +87,7 @@ func (b *balancer) failed(addr string, err error) {
 	if !ok {
 		f = &failure{}
 		b.failing[addr] = f
+		b.anyFailing.Store(true)
 		klog.V(2).InfoS("APIService backend failing", "apiService", b.apiService, "address", addr, "err", err)
 	}
 	f.count++
@@ -89,10 +100,14 @@ func (b *balancer) failed(addr string, err error) {
 
 // succeeded puts addr back into rotation.
 func (b *balancer) succeeded(addr string) {
+	if !b.anyFailing.Load() {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.failing[addr]; ok {
 		delete(b.failing, addr)
+		b.anyFailing.Store(len(b.failing) > 0)
 		klog.V(2).InfoS("APIService backend recovered", "apiService", b.apiService, "address", addr)
 	}
 }

@@ -150,13 +150,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // apiServiceForPath returns the APIService name serving path and whether
 // the path is exactly a group-version discovery document.
+// It reads the path segment by segment rather than splitting it: this runs
+// on every proxied request.
 func apiServiceForPath(path string) (name string, discovery bool) {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	switch {
-	case parts[0] == "api":
-		return "v1.", len(parts) == 2 && parts[1] == "v1"
-	case parts[0] == "apis" && len(parts) >= 3:
-		return parts[2] + "." + parts[1], len(parts) == 3
+	rest := strings.Trim(path, "/")
+	first, rest, _ := strings.Cut(rest, "/")
+	switch first {
+	case "api":
+		return "v1.", rest == "v1"
+	case "apis":
+		group, rest, _ := strings.Cut(rest, "/")
+		version, rest, more := strings.Cut(rest, "/")
+		if version == "" && !more {
+			return "", false // fewer than three segments
+		}
+		return version + "." + group, !more
 	}
 	return "", false
 }
@@ -198,8 +206,12 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 				pr.Out.Header.Set("Audit-ID", id)
 			}
 		},
-		Transport:      rt,
-		FlushInterval:  -1, // watches and chunked lists flow as they come
+		Transport: rt,
+		// Zero, not -1: ReverseProxy already flushes every write of a
+		// response without Content-Length (watches, chunked lists, event
+		// streams), and a response of known length then leaves in one write
+		// instead of a header frame flushed early and a body frame after it.
+		FlushInterval:  0,
 		ModifyResponse: h.checkResponse(upgrade),
 		ErrorHandler:   h.errorHandler(name),
 		ErrorLog:       errorLog,

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -17,27 +18,29 @@ const (
 )
 
 // identityHeaders decides which inbound headers could claim an identity.
+// Names are kept in canonical form because the server canonicalizes inbound
+// header names, so checking a request's headers allocates nothing.
 type identityHeaders struct {
-	names    map[string]bool // lower case
-	prefixes []string        // lower case
+	names    map[string]bool // canonical (textproto.CanonicalMIMEHeaderKey)
+	prefixes []string        // compared case-insensitively
 }
 
 func newIdentityHeaders(cfg Config) identityHeaders {
 	h := identityHeaders{
 		names:    map[string]bool{},
-		prefixes: []string{"impersonate-", strings.ToLower(headerRemoteExtraPrefix)},
+		prefixes: []string{"Impersonate-", headerRemoteExtraPrefix},
 	}
 	for _, name := range []string{"Authorization", headerRemoteUser, headerRemoteUID, headerRemoteGroup} {
-		h.names[strings.ToLower(name)] = true
+		h.names[textproto.CanonicalMIMEHeaderKey(name)] = true
 	}
 	for _, list := range [][]string{cfg.RequestHeaderUsernameHeaders, cfg.RequestHeaderGroupHeaders, cfg.RequestHeaderUIDHeaders} {
 		for _, name := range list {
-			h.names[strings.ToLower(name)] = true
+			h.names[textproto.CanonicalMIMEHeaderKey(name)] = true
 		}
 	}
 	for _, prefix := range cfg.RequestHeaderExtraHeaderPrefixes {
 		if prefix != "" {
-			h.prefixes = append(h.prefixes, strings.ToLower(prefix))
+			h.prefixes = append(h.prefixes, prefix)
 		}
 	}
 	return h
@@ -66,13 +69,14 @@ func (h identityHeaders) forward(header http.Header, u user.Info) {
 	}
 }
 
+// claimsIdentity matches key case-insensitively. CanonicalMIMEHeaderKey
+// returns an already canonical key as is, so only odd spellings allocate.
 func (h identityHeaders) claimsIdentity(key string) bool {
-	key = strings.ToLower(key)
-	if h.names[key] {
+	if h.names[textproto.CanonicalMIMEHeaderKey(key)] {
 		return true
 	}
 	for _, prefix := range h.prefixes {
-		if strings.HasPrefix(key, prefix) {
+		if len(key) >= len(prefix) && strings.EqualFold(key[:len(prefix)], prefix) {
 			return true
 		}
 	}

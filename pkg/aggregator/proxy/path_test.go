@@ -1,0 +1,55 @@
+package proxy
+
+import "testing"
+
+func TestAPIServiceForPath(t *testing.T) {
+	tests := []struct {
+		path      string
+		name      string
+		discovery bool
+	}{
+		{path: "/apis/wardle.example.com/v1alpha1", name: "v1alpha1.wardle.example.com", discovery: true},
+		{path: "/apis/wardle.example.com/v1alpha1/", name: "v1alpha1.wardle.example.com", discovery: true},
+		{path: "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders", name: "v1alpha1.wardle.example.com"},
+		{path: "/apis/wardle.example.com//flunders", name: ".wardle.example.com"},
+		{path: "/apis/wardle.example.com", name: ""},
+		{path: "/apis", name: ""},
+		{path: "/api", name: "v1."},
+		{path: "/api/v1", name: "v1.", discovery: true},
+		{path: "/api/v1/namespaces", name: "v1."},
+		{path: "/apisx/a/b", name: ""},
+		{path: "/", name: ""},
+	}
+	for _, tt := range tests {
+		name, discovery := apiServiceForPath(tt.path)
+		if name != tt.name || discovery != tt.discovery {
+			t.Errorf("apiServiceForPath(%q) = %q, %v; want %q, %v", tt.path, name, discovery, tt.name, tt.discovery)
+		}
+	}
+}
+
+func TestClaimsIdentity(t *testing.T) {
+	h := newIdentityHeaders(Config{RequestHeaderUsernameHeaders: []string{"x-custom-user"}, RequestHeaderExtraHeaderPrefixes: []string{"X-Custom-Extra-"}})
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{key: "Authorization", want: true},
+		{key: "authorization", want: true},
+		{key: "X-Custom-User", want: true},
+		{key: "x-cUSTOM-user", want: true},
+		{key: "Impersonate-User", want: true},
+		{key: "impersonate-extra-scopes", want: true},
+		{key: "X-Remote-Extra-Scopes", want: true},
+		{key: "x-custom-extra-a", want: true},
+		{key: "X-Custom-Extra", want: false},
+		{key: "Impersonate", want: false},
+		{key: "Accept", want: false},
+		{key: "X-Custom-Username", want: false},
+	}
+	for _, tt := range tests {
+		if got := h.claimsIdentity(tt.key); got != tt.want {
+			t.Errorf("claimsIdentity(%q) = %v; want %v", tt.key, got, tt.want)
+		}
+	}
+}
