@@ -17,7 +17,7 @@
 //
 // A type's behaviour comes from small optional interfaces it implements:
 // ClusterScoped, Defaulter, CreateValidator, UpdateValidator,
-// StatusSubresource, Printer, FieldSelectable, ShortNamer, Categorized,
+// StatusSubresource, ScaleSubresource, Printer, FieldSelectable, ShortNamer, Categorized,
 // ResourceNamer. Several versions of a kind convert through the one marked
 // Hub (the others implement Convertible); the hub also stands in for the
 // internal version k8s.io/apiserver works in, so no internal types are

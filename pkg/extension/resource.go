@@ -70,6 +70,20 @@ type StatusSubresource interface {
 	CopyStatusTo(dst runtime.Object)
 }
 
+// ScaleSubresource serves /scale as an autoscaling/v1 Scale, so that
+// `kubectl scale` and HorizontalPodAutoscalers can set the desired replicas
+// (conventionally spec.replicas) and read the observed ones
+// (status.replicas). Implement it on the hub type. A /scale update changes
+// only what SetSpecReplicas sets; it runs the kind's update validation and
+// honours the Scale's resourceVersion as a precondition.
+type ScaleSubresource interface {
+	// ScaleReplicas returns the desired and observed replicas and the label
+	// selector, in string form, of what is counted (may be empty).
+	ScaleReplicas() (spec, status int32, selector string)
+	// SetSpecReplicas sets the desired replicas.
+	SetSpecReplicas(replicas int32)
+}
+
 // PrinterColumn is one column of `kubectl get` output, between NAME and AGE.
 type PrinterColumn struct {
 	// Name is the column header.

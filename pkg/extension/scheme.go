@@ -49,6 +49,9 @@ func buildScheme(group string, kinds []*kind) (*runtime.Scheme, error) {
 			}
 		}
 	}
+	if anyScaled(kinds) {
+		addScaleToScheme(scheme)
+	}
 	sortVersions(allVersions)
 	var gvs []schema.GroupVersion
 	for _, v := range allVersions {

@@ -293,6 +293,13 @@ func schema_extension_internal_testapi_v1_WidgetSpec(ref common.ReferenceCallbac
 							Format:      "int32",
 						},
 					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the desired count, changed through /scale.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
 				},
 			},
 		},
@@ -311,6 +318,13 @@ func schema_extension_internal_testapi_v1_WidgetStatus(ref common.ReferenceCallb
 							Description: "Ready is set by a controller.",
 							Type:        []string{"boolean"},
 							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the observed count, reported by /scale.",
+							Type:        []string{"integer"},
+							Format:      "int32",
 						},
 					},
 				},

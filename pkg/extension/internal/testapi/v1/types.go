@@ -16,12 +16,16 @@ type WidgetSpec struct {
 	Color string `json:"color,omitempty"`
 	// Size must not be negative.
 	Size int32 `json:"size,omitempty"`
+	// Replicas is the desired count, changed through /scale.
+	Replicas int32 `json:"replicas,omitempty"`
 }
 
 // WidgetStatus is the observed state of a Widget.
 type WidgetStatus struct {
 	// Ready is set by a controller.
 	Ready bool `json:"ready,omitempty"`
+	// Replicas is the observed count, reported by /scale.
+	Replicas int32 `json:"replicas,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -73,6 +77,7 @@ var (
 	_ extension.StatusSubresource = &Widget{}
 	_ extension.Printer           = &Widget{}
 	_ extension.FieldSelectable   = &Widget{}
+	_ extension.ScaleSubresource  = &Widget{}
 	_ extension.ClusterScoped     = &Gauge{}
 )
 
@@ -124,3 +129,12 @@ func (*Gauge) NewList() runtime.Object { return &GaugeList{} }
 
 // ClusterScoped makes Gauges cluster-wide.
 func (*Gauge) ClusterScoped() bool { return true }
+
+// ScaleReplicas gives Widgets a /scale subresource over spec.replicas and
+// status.replicas.
+func (w *Widget) ScaleReplicas() (spec, status int32, selector string) {
+	return w.Spec.Replicas, w.Status.Replicas, "app=" + w.Name
+}
+
+// SetSpecReplicas is what a /scale update changes.
+func (w *Widget) SetSpecReplicas(n int32) { w.Spec.Replicas = n }
