@@ -1,6 +1,7 @@
 package extension
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
-	"github.com/aggkit/aggkit/pkg/extension/internal/embeddedetcd"
+	"github.com/aggkit/aggkit/pkg/etcd"
 )
 
 type genericRESTOptionsGetter = generic.RESTOptionsGetter
@@ -29,9 +30,13 @@ type genericRESTOptionsGetter = generic.RESTOptionsGetter
 func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.CodecFactory) (*genericapiserver.RecommendedConfig, error) {
 	c := genericapiserver.NewRecommendedConfig(codecs)
 	namer := openapi.NewDefinitionNamer(scheme)
-	c.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(s.openAPI, namer)
+	defs := s.openAPI
+	if s.scaled() {
+		defs = withScaleDefinitions(defs)
+	}
+	c.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(defs, namer)
 	c.OpenAPIConfig.Info.Title = s.group
-	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(s.openAPI, namer)
+	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(defs, namer)
 	c.OpenAPIV3Config.Info.Title = s.group
 	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
 	c.FeatureGate = utilfeature.DefaultFeatureGate
@@ -57,7 +62,7 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 
 // setUpStorage points the etcd options at --etcd-servers, or at an embedded
 // etcd it starts; a server with only computed resources gets no etcd.
-func (s *Server) setUpStorage(o *Options, codecs serializer.CodecFactory) (func(), error) {
+func (s *Server) setUpStorage(ctx context.Context, o *Options, codecs serializer.CodecFactory) (func(), error) {
 	r := o.Recommended
 	if !s.stored() {
 		r.Etcd = nil
@@ -74,20 +79,28 @@ func (s *Server) setUpStorage(o *Options, codecs serializer.CodecFactory) (func(
 	if len(r.Etcd.StorageConfig.Transport.ServerList) > 0 {
 		return nil, nil
 	}
-	cfg := embeddedetcd.Config{DataDir: o.DataDir}
+	dir, cleanup := o.DataDir, func() {}
 	if o.InMemory {
-		dir, err := os.MkdirTemp("", "extension-etcd-")
+		// A throw-away member in a temporary directory. pkg/etcd has no
+		// no-fsync mode yet, so this is as durable (and as slow) as --data-dir
+		// until it grows one.
+		tmp, err := os.MkdirTemp("", "extension-etcd-")
 		if err != nil {
 			return nil, fmt.Errorf("in-memory store: %w", err)
 		}
-		cfg = embeddedetcd.Config{DataDir: dir, Ephemeral: true}
+		dir, cleanup = tmp, func() {
+			if err := os.RemoveAll(tmp); err != nil {
+				klog.ErrorS(err, "Removing in-memory etcd data", "dir", tmp)
+			}
+		}
 	}
-	etcd, err := embeddedetcd.Start(cfg)
+	member, err := etcd.StartEmbedded(ctx, dir)
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, fmt.Errorf("extension server %s storage: %w", s.group, err)
 	}
-	r.Etcd.StorageConfig.Transport.ServerList = []string{etcd.ClientURL()}
-	return etcd.Stop, nil
+	r.Etcd.StorageConfig.Transport.ServerList = []string{member.ClientURL}
+	return func() { member.Stop(); cleanup() }, nil
 }
 
 // setUpAdmission registers the user's hooks and keeps only the built-in

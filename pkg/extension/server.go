@@ -203,7 +203,7 @@ func (s *Server) prepare(ctx context.Context) (*genericapiserver.GenericAPIServe
 	if err := o.validate(); err != nil {
 		return none, nil, err
 	}
-	cleanup, err := s.setUpStorage(o, codecs)
+	cleanup, err := s.setUpStorage(ctx, o, codecs)
 	if err != nil {
 		return none, cleanup, err
 	}
@@ -244,7 +244,7 @@ func (s *Server) install(generic *genericapiserver.GenericAPIServer, getter gene
 	s.storages = map[string]rest.Storage{}
 	for _, k := range s.kinds {
 		var main rest.Storage
-		var status rest.Storage
+		var status, scale rest.Storage
 		if k.computed != nil {
 			main = newComputedREST(k)
 		} else {
@@ -255,6 +255,9 @@ func (s *Server) install(generic *genericapiserver.GenericAPIServer, getter gene
 			main = st
 			if _, ok := k.hub().(StatusSubresource); ok {
 				status = newStatusREST(st)
+			}
+			if _, ok := k.hub().(ScaleSubresource); ok {
+				scale = newScaleREST(st)
 			}
 		}
 		s.storages[k.name] = main
@@ -267,6 +270,9 @@ func (s *Server) install(generic *genericapiserver.GenericAPIServer, getter gene
 			m[k.resource] = main
 			if status != nil {
 				m[k.resource+"/status"] = status
+			}
+			if scale != nil {
+				m[k.resource+"/scale"] = scale
 			}
 		}
 	}
