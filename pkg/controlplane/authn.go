@@ -58,7 +58,7 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 	chain := []authenticator.Request{
 		headerrequest.NewDynamicVerifyOptionsSecure(rh.CAContentProvider.VerifyOptions, rh.AllowedClientNames,
 			rh.UsernameHeaders, rh.UIDHeaders, rh.GroupHeaders, rh.ExtraHeaderPrefixes),
-		x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion),
+		newCachedX509(x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion), clientCA),
 		bearertoken.New(tokenAuth),
 		websocket.NewProtocolAuthenticator(tokenAuth),
 	}
