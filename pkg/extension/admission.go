@@ -159,7 +159,10 @@ func (r storeReader) List(ctx context.Context, namespace string, list runtime.Ob
 	if err != nil {
 		return err
 	}
-	got, err := st.(rest.Lister).List(genericapirequest.WithNamespace(ctx, namespace), &metainternalversion.ListOptions{})
+	// ResourceVersion "0" serves the list from the watch cache as it is, as
+	// an informer would; a consistent list would wait for the cache to catch
+	// up with etcd on every admitted write.
+	got, err := st.(rest.Lister).List(genericapirequest.WithNamespace(ctx, namespace), &metainternalversion.ListOptions{ResourceVersion: "0"})
 	if err != nil {
 		return err
 	}
