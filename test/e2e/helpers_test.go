@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -20,3 +21,5 @@ func atoi(t *testing.T, s string) int {
 func clientcmdConfig(path string) (*rest.Config, error) {
 	return clientcmd.BuildConfigFromFlags("", path)
 }
+
+func listOptions() metav1.ListOptions { return metav1.ListOptions{} }

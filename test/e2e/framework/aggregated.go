@@ -20,6 +20,11 @@ type AggregatedSample struct {
 	Sample  *SampleAPIServer
 	// Restart starts sample-apiserver again at the registered address.
 	Restart func() *SampleAPIServer
+	// Replica starts another sample-apiserver on the same storage, at host
+	// (a loopback address) and the registered port.
+	Replica func(host string) *SampleAPIServer
+	// Port is the registered backend port.
+	Port int
 }
 
 // StartAggregatedSample starts aggkit and sample-apiserver (on its own
@@ -40,11 +45,12 @@ func StartAggregatedSample(t testing.TB) *AggregatedSample {
 	k.Apply(RegistrationManifest("wardle", "api", "wardle.example.com", "v1alpha1", port, serving.CA.CertPEM()))
 	token := strings.TrimSpace(k.MustRun("create", "token", "apiserver", "-n", "wardle", "--duration=2h"))
 	kubeconfig := a.WriteTokenKubeconfig(token)
-	start := func() *SampleAPIServer {
-		return StartSampleAPIServerOnPort(t, port, store.ClientURL, kubeconfig,
+	replica := func(host string) *SampleAPIServer {
+		return StartSampleAPIServerAt(t, host, port, store.ClientURL, kubeconfig,
 			"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile)
 	}
-	s := &AggregatedSample{Aggkit: a, Kubectl: k, Sample: start(), Restart: start}
+	start := func() *SampleAPIServer { return replica("127.0.0.1") }
+	s := &AggregatedSample{Aggkit: a, Kubectl: k, Sample: start(), Restart: start, Replica: replica, Port: port}
 	k.MustRun("wait", "--for=condition=Available", "apiservice/"+WardleAPIService, "--timeout=60s")
 	return s
 }

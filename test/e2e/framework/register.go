@@ -33,7 +33,7 @@ func NewServingCert(t testing.TB, namespace, service string) *ServingCert {
 		CommonName: service + "." + namespace + ".svc",
 		DNSNames: []string{service, service + "." + namespace, service + "." + namespace + ".svc",
 			service + "." + namespace + ".svc.cluster.local", "localhost"},
-		IPs:    []net.IP{net.ParseIP("127.0.0.1")},
+		IPs:    []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")},
 		Server: true,
 	}
 	s := &ServingCert{CA: ca, CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}

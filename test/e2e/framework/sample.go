@@ -38,16 +38,24 @@ func StartSampleAPIServer(t testing.TB, etcdURL, kubeconfig string, extraArgs ..
 // a server registered (and restarted) at a known address.
 func StartSampleAPIServerOnPort(t testing.TB, port int, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
 	t.Helper()
+	return StartSampleAPIServerAt(t, "127.0.0.1", port, etcdURL, kubeconfig, extraArgs...)
+}
+
+// StartSampleAPIServerAt is StartSampleAPIServer on a given loopback
+// address and port: replicas of one server can share a port on 127.0.0.1,
+// 127.0.0.2, ...
+func StartSampleAPIServerAt(t testing.TB, host string, port int, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
+	t.Helper()
 	bins, err := Build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	s := &SampleAPIServer{CertDir: filepath.Join(dir, "certs"), logPath: filepath.Join(dir, "sample-apiserver.log")}
-	s.URL = "https://127.0.0.1:" + strconv.Itoa(port)
+	s.URL = "https://" + host + ":" + strconv.Itoa(port)
 	args := append([]string{
 		"--etcd-servers", etcdURL, "--etcd-prefix", "/registry/wardle.example.com",
-		"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port), "--cert-dir", s.CertDir,
+		"--bind-address", host, "--secure-port", strconv.Itoa(port), "--cert-dir", s.CertDir,
 		"--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
 	}, extraArgs...)
 	for i, arg := range extraArgs {
