@@ -257,6 +257,9 @@ spec: {flunderReference: x, fischerReference: y, referenceType: Flunder}
 	t.Run("restart keeps data", func(t *testing.T) {
 		w.stop()
 		w.start()
+		// Every version's APIService must be Available again, not only the
+		// first one to be probed.
+		reg.WaitAvailable(k)
 		eventually(t, k, func(out string) bool { return strings.TrimSpace(out) == "flunder.wardle.example.com/second" },
 			"get", "flunder", "second", "-n", "default", "-o", "name")
 	})
