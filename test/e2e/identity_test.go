@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
@@ -37,6 +41,10 @@ func echoBackend(t *testing.T, a *framework.Aggkit, serving *framework.ServingCe
 		if r.URL.Path == "/apis/echo.example.com/v1" {
 			_ = json.NewEncoder(w).Encode(metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: "echo.example.com/v1",
 				APIResources: []metav1.APIResource{{Name: "echoes", Kind: "Echo", Namespaced: true, Verbs: []string{"get", "list"}}}})
+			return
+		}
+		if r.Header.Get("Upgrade") == "websocket" {
+			echoUpgrade(w, r)
 			return
 		}
 		seen := map[string]any{
@@ -116,4 +124,58 @@ func TestProxyIdentity(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("impersonation without rights: HTTP %d", resp.StatusCode)
 	}
+
+	// A protocol upgrade (what exec, attach and port-forward use) is
+	// proxied both ways, with the caller's identity.
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(bob.Host, "https://"), clientTLS(t, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "GET /apis/echo.example.com/v1/namespaces/default/echoes/x HTTP/1.1\r\nHost: %s\r\n"+
+		"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+		strings.TrimPrefix(bob.Host, "https://"))
+	reader := bufio.NewReader(conn)
+	upgraded, err := http.ReadResponse(reader, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upgraded.StatusCode != http.StatusSwitchingProtocols || upgraded.Header.Get("X-Echo-User") != "bob" {
+		t.Fatalf("upgrade: HTTP %d, backend saw user %q", upgraded.StatusCode, upgraded.Header.Get("X-Echo-User"))
+	}
+	for _, msg := range []string{"ping\n", "second\n"} {
+		if _, err := conn.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		line, err := reader.ReadString('\n')
+		if err != nil || line != msg {
+			t.Fatalf("echo through the upgraded connection: %q, %v", line, err)
+		}
+	}
+}
+
+// echoUpgrade switches protocols and echoes every byte back, telling in a
+// response header which user it was upgraded for.
+func echoUpgrade(w http.ResponseWriter, r *http.Request) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Echo-User: %s\r\n\r\n", r.Header.Get("X-Remote-User"))
+	_ = buf.Flush()
+	_, _ = io.Copy(conn, buf)
+}
+
+// clientTLS is cfg's TLS client configuration, for a raw connection.
+func clientTLS(t *testing.T, cfg *rest.Config) *tls.Config {
+	t.Helper()
+	tlsCfg, err := rest.TLSConfigFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg.NextProtos = []string{"http/1.1"}
+	return tlsCfg
 }
