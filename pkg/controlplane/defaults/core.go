@@ -13,16 +13,12 @@ import (
 // kube-apiserver applies (3 hours).
 const DefaultClientIPTimeoutSeconds = int32(10800)
 
-// SetDefaultsNamespace sets status.phase Active and, on a namespace that is
-// being created (no creationTimestamp yet) without finalizers, spec.finalizers
-// ["kubernetes"]. Upstream sets that finalizer only on create; doing it on
-// every decode would undo the namespace controller's /finalize call.
+// SetDefaultsNamespace sets status.phase Active. The "kubernetes" finalizer
+// is the namespace storage's to add, on create only (a default here would
+// undo the deletion controller's /finalize call).
 func SetDefaultsNamespace(obj *corev1.Namespace) {
 	if obj.Status.Phase == "" {
 		obj.Status.Phase = corev1.NamespaceActive
-	}
-	if obj.CreationTimestamp.IsZero() && len(obj.Spec.Finalizers) == 0 {
-		obj.Spec.Finalizers = []corev1.FinalizerName{corev1.FinalizerKubernetes}
 	}
 }
 

@@ -28,7 +28,6 @@ func TestDefault(t *testing.T) {
 			name: "namespace on create",
 			in:   &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a"}},
 			want: &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a"},
-				Spec:   corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{"kubernetes"}},
 				Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}},
 		},
 		{
