@@ -124,3 +124,26 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("refused writes left objects behind: %q", out)
 	}
 }
+
+// TestNamespaceDeletion: a deleted namespace goes Terminating, its content
+// is removed, and only then the namespace itself, as in Kubernetes.
+func TestNamespaceDeletion(t *testing.T) {
+	a := framework.StartAggkit(t, "")
+	k := framework.NewKubectl(t, a.Kubeconfig)
+	k.MustRun("create", "namespace", "doomed")
+	if got := k.MustRun("get", "namespace", "doomed", "-o", "jsonpath={.spec.finalizers}"); got != `["kubernetes"]` {
+		t.Fatalf("a new namespace has finalizers %s, want [\"kubernetes\"]", got)
+	}
+	k.MustRun("create", "configmap", "content", "-n", "doomed", "--from-literal=a=1")
+	k.MustRun("delete", "namespace", "doomed", "--wait=false")
+	if phase := k.MustRun("get", "namespace", "doomed", "-o", "jsonpath={.status.phase}"); phase != "Terminating" {
+		t.Fatalf("right after delete the namespace is %q, want Terminating", phase)
+	}
+	if _, err := k.Run("", "create", "configmap", "late", "-n", "doomed"); err == nil || !strings.Contains(err.Error(), "terminat") {
+		t.Fatalf("creating in a terminating namespace: %v", err)
+	}
+	framework.Eventually(t, 60*time.Second, func() bool {
+		_, err := k.Run("", "get", "namespace", "doomed")
+		return err != nil && strings.Contains(err.Error(), "NotFound")
+	}, func() string { return k.MustRun("get", "namespace", "doomed", "-o", "yaml") })
+}

@@ -5,14 +5,12 @@ import (
 	"crypto/tls"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aggkit/aggkit/pkg/etcd"
-	"github.com/aggkit/aggkit/pkg/pki"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
@@ -42,7 +40,7 @@ func TestSampleAPIServerLeansOnAggkit(t *testing.T) {
 		{"apiGroups":["flowcontrol.apiserver.k8s.io"],"resources":["prioritylevelconfigurations","flowschemas"],"verbs":["list","watch"]}]}`)
 	k.MustRun("create", "clusterrolebinding", "sample-apiserver-clusterrolebinding", "--clusterrole=aggregated-apiserver-clusterrole", "--serviceaccount=wardle:apiserver")
 	serverToken := strings.TrimSpace(k.MustRun("create", "token", "apiserver", "-n", "wardle", "--duration=2h"))
-	serverKubeconfig := tokenKubeconfig(t, a, serverToken)
+	serverKubeconfig := a.WriteTokenKubeconfig(serverToken)
 
 	sample := framework.StartSampleAPIServer(t, store.ClientURL, serverKubeconfig)
 
@@ -101,20 +99,6 @@ func TestSampleAPIServerLeansOnAggkit(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("flunder in default: HTTP %d\n%s", resp.StatusCode, sample.Log())
 	}
-}
-
-// tokenKubeconfig writes a kubeconfig for aggkit with a bearer token.
-func tokenKubeconfig(t *testing.T, a *framework.Aggkit, token string) string {
-	t.Helper()
-	ca, err := os.ReadFile(filepath.Join(a.DataDir, "pki", "ca.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "token.kubeconfig")
-	if err := (pki.Kubeconfig{Server: a.RESTConfig().Host, CAPEM: ca, Token: token}).Write(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // adminClient calls the sample-apiserver with aggkit's admin certificate,
