@@ -2,7 +2,6 @@ package aggregator
 
 import (
 	"context"
-	"net/http"
 	"sync"
 
 	"k8s.io/apiserver/pkg/server/mux"
@@ -72,7 +71,7 @@ func (r *registration) update(obj any) {
 		r.mux.Unregister(old)
 		r.mux.Unregister(old + "/")
 	}
-	r.mux.Handle(path, http.Handler(r.proxy))
+	r.mux.Handle(path, r.proxy)
 	r.mux.UnlistedHandlePrefix(path+"/", r.proxy)
 	r.paths[svc.Name] = path
 	klog.V(2).InfoS("Proxying APIService", "apiservice", svc.Name, "path", path)
