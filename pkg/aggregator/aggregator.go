@@ -1,16 +1,20 @@
 package aggregator
 
 import (
+	"errors"
 	"fmt"
-	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/rest"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
 	aggregatorinformers "k8s.io/kube-aggregator/pkg/client/informers/externalversions"
 
@@ -104,7 +108,10 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return err
 	}
 
+	metrics := availability.NewMetrics()
+	registerMetrics(metrics)
 	available, err := availability.New(availability.Config{
+		Metrics:               metrics,
 		APIServiceClient:      client.ApiregistrationV1(),
 		APIServiceInformer:    apiServices,
 		ServiceInformer:       core.Services(),
@@ -135,4 +142,19 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	server.AddPostStartHookOrDie(discovery.PostStartHookName, manager.PostStartHook(2, 0))
 	server.AddPostStartHookOrDie(openapi.PostStartHookName, openAPI.PostStartHook(server, 2, 0))
 	return nil
+}
+
+// registerMetrics exposes the availability metrics on /metrics. A second
+// control plane in the same process (pkg/aggtest runs several) finds the
+// names taken; its metrics then stay unexposed rather than failing startup.
+func registerMetrics(m *availability.Metrics) {
+	err := m.Register(legacyregistry.Register)
+	var taken prometheus.AlreadyRegisteredError
+	switch {
+	case err == nil:
+	case errors.As(err, &taken):
+		klog.V(2).InfoS("Availability metrics already registered by another server in this process; not exposing this one's")
+	default:
+		klog.ErrorS(err, "Registering availability metrics")
+	}
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	nethttp "net/http"
 	"strings"
 	"testing"
 	"time"
@@ -74,9 +76,41 @@ func TestAggregatedBackendDownAndBack(t *testing.T) {
 	if status.Code != 503 || status.Reason != "ServiceUnavailable" || !strings.Contains(status.Message, wardleAPIService) {
 		t.Fatalf("backend down: %d %s %q", status.Code, status.Reason, status.Message)
 	}
+	// kube-aggregator's gauge, which alerts are written against.
+	gauge := `aggregator_unavailable_apiservice{name="` + wardleAPIService + `"} `
+	if m := metricsText(t, http, a.RESTConfig().Host); !strings.Contains(m, gauge+"1") {
+		t.Fatalf("/metrics lacks %q1:\n%s", gauge, grepLines(m, "aggregator_unavailable"))
+	}
 	start()
 	k.MustRun("wait", "--for=condition=Available", "apiservice/"+wardleAPIService, "--timeout=60s")
 	k.MustRun("get", "flunders", "-n", "default")
+	if m := metricsText(t, http, a.RESTConfig().Host); !strings.Contains(m, gauge+"0") {
+		t.Fatalf("/metrics lacks %q0:\n%s", gauge, grepLines(m, "aggregator_unavailable"))
+	}
+}
+
+func metricsText(t *testing.T, client *nethttp.Client, host string) string {
+	t.Helper()
+	resp, err := client.Get(host + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/metrics: HTTP %d %v", resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+func grepLines(text, substr string) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestAggregatedWrongCABundle: a caBundle that does not verify the backend
