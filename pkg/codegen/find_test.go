@@ -14,8 +14,8 @@ func TestFindAPIPackages(t *testing.T) {
 		"v1alpha1/doc.go":   "// +k8s:deepcopy-gen=package\npackage v1alpha1\n",
 		"v1/doc.go":         "// Package v1 ...\n//\n// +k8s:openapi-gen=true\n//  +k8s:deepcopy-gen=package\n// +groupName=things.example.com\npackage v1\n",
 		"v2beta1/doc.go":    "// +groupName=things.example.com\npackage v2beta1\n", // no deepcopy tag
-		"v3/types.go":       "package v3\n",                                      // no doc.go
-		"openapi/doc.go":    "// +k8s:deepcopy-gen=package\npackage openapi\n",   // not a version
+		"v3/types.go":       "package v3\n",                                        // no doc.go
+		"openapi/doc.go":    "// +k8s:deepcopy-gen=package\npackage openapi\n",     // not a version
 		"internal/x/doc.go": "// +k8s:deepcopy-gen=package\npackage x\n",
 	}
 	for name, content := range files {
