@@ -210,4 +210,3 @@ func fieldManagers(fields []metav1.ManagedFieldsEntry) []string {
 	}
 	return out
 }
-
