@@ -51,7 +51,7 @@ func InitRepo(ctx context.Context, o InitOptions) error {
 	}
 	for _, f := range []string{"go.mod", project.FileName} {
 		if exists(filepath.Join(dir, f)) {
-			return fmt.Errorf("%s already has a %s: aggkit init repo makes a new project, in an empty folder or one without a Go module", dir, f)
+			return fmt.Errorf("%s already has %s: aggkit init repo makes a new project, in an empty folder or one without a Go module", dir, f)
 		}
 	}
 	p := &project.Project{Domain: o.Domain, Module: o.Module, Name: o.Name}
