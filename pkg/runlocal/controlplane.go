@@ -1,0 +1,112 @@
+package runlocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/aggkit/aggkit/pkg/controlplane"
+)
+
+// ControlPlane is an aggkit control plane running in this process.
+type ControlPlane struct {
+	// DataDir holds its etcd data, PKI (pki/ca.crt is also the client CA)
+	// and admin.kubeconfig.
+	DataDir string
+	// URL is where it serves, https://127.0.0.1:<port>.
+	URL string
+	// AdminKubeconfig is the path of a system:masters kubeconfig.
+	AdminKubeconfig string
+	// Admin is the client configuration of AdminKubeconfig.
+	Admin *rest.Config
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// StartControlPlane starts a control plane with its data in dataDir,
+// serving on listener (its port is what clients dial), and returns once it
+// is ready. A dataDir from an earlier run is reused: same PKI, same objects.
+func StartControlPlane(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
+	opts := controlplane.NewOptions()
+	opts.DataDir = dataDir
+	opts.SecureServing.Listener = listener
+	opts.SecureServing.BindPort = listener.Addr().(*net.TCPAddr).Port
+	// Events (endpoints, APIService changes) trigger probes at once; the
+	// period only bounds how long a silent failure goes unnoticed.
+	opts.AvailabilityPeriod = 5 * time.Second
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	server, err := controlplane.New(runCtx, opts)
+	if err != nil {
+		cancel()
+		listener.Close()
+		return nil, fmt.Errorf("control plane: %w", err)
+	}
+	cp := &ControlPlane{DataDir: dataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig,
+		cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(cp.done)
+		cp.err = server.Run(runCtx)
+	}()
+	if cp.Admin, err = clientcmd.BuildConfigFromFlags("", cp.AdminKubeconfig); err != nil {
+		cp.Stop()
+		return nil, fmt.Errorf("control plane admin kubeconfig: %w", err)
+	}
+	if err := cp.waitReady(ctx); err != nil {
+		cp.Stop()
+		return nil, err
+	}
+	return cp, nil
+}
+
+// waitReady polls /readyz until it answers ok: post-start hooks (RBAC
+// bootstrap, the published authentication ConfigMap) have then run.
+func (cp *ControlPlane) waitReady(ctx context.Context) error {
+	client, err := rest.HTTPClientFor(cp.Admin)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	var last error
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, cp.URL+"/readyz", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("/readyz: HTTP %d", resp.StatusCode)
+		}
+		last = err
+		select {
+		case <-cp.done:
+			return fmt.Errorf("control plane stopped before it was ready: %w", cp.err)
+		case <-ctx.Done():
+			return fmt.Errorf("control plane not ready: %w (last: %v)", ctx.Err(), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Done is closed when the control plane has stopped.
+func (cp *ControlPlane) Done() <-chan struct{} { return cp.done }
+
+// Stop shuts the control plane down, waits until its listener and etcd are
+// closed, and returns why it stopped if that was not the shutdown itself.
+func (cp *ControlPlane) Stop() error {
+	cp.cancel()
+	<-cp.done
+	if cp.err != nil && !errors.Is(cp.err, context.Canceled) {
+		return cp.err
+	}
+	return nil
+}

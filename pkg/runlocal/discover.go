@@ -1,0 +1,84 @@
+package runlocal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+)
+
+// serverClient reaches the extension server directly (not through the
+// aggregator): it trusts the serving CA and presents the control plane's
+// admin certificate, which the server accepts (its client CA comes from
+// the control plane) and authorizes (system:masters is always allowed).
+func serverClient(admin *rest.Config, servingCA []byte, port int) (*rest.Config, *http.Client, error) {
+	cfg := rest.AnonymousClientConfig(admin)
+	cfg.CertData, cfg.KeyData = admin.CertData, admin.KeyData
+	cfg.CertFile, cfg.KeyFile = admin.CertFile, admin.KeyFile
+	cfg.Host = fmt.Sprintf("https://127.0.0.1:%d", port)
+	cfg.CAData, cfg.CAFile = servingCA, ""
+	client, err := rest.HTTPClientFor(cfg)
+	return cfg, client, err
+}
+
+// waitServing polls the server's /readyz until it answers ok; it is ready
+// once it has read the client CA from the control plane. It gives up when
+// the process exits.
+func waitServing(ctx context.Context, client *http.Client, host string, p *process) error {
+	var last error
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, host+"/readyz", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("/readyz: HTTP %d", resp.StatusCode)
+		}
+		last = err
+		select {
+		case <-p.exited:
+			return fmt.Errorf("server %s", p.exitReason())
+		case <-ctx.Done():
+			return fmt.Errorf("server not ready: %w (last: %v)", ctx.Err(), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// servedGroup reads the server's discovery: the one API group it serves
+// and its versions, preferred first.
+func servedGroup(ctx context.Context, client *http.Client, host string) (string, []string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, host+"/apis", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", nil, fmt.Errorf("server discovery: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", nil, fmt.Errorf("server discovery /apis: HTTP %d", resp.StatusCode)
+	}
+	var groups metav1.APIGroupList
+	if err := json.NewDecoder(resp.Body).Decode(&groups); err != nil {
+		return "", nil, fmt.Errorf("server discovery /apis: %w", err)
+	}
+	if len(groups.Groups) != 1 {
+		return "", nil, fmt.Errorf("server discovery /apis: %d groups, want exactly one", len(groups.Groups))
+	}
+	g := groups.Groups[0]
+	var versions []string
+	// The preferred version first, then the rest in the server's order.
+	versions = append(versions, g.PreferredVersion.Version)
+	for _, v := range g.Versions {
+		if v.Version != g.PreferredVersion.Version {
+			versions = append(versions, v.Version)
+		}
+	}
+	return g.Name, versions, nil
+}

@@ -1,0 +1,112 @@
+package runlocal
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// process is the project's server binary running as a child of this one,
+// its output appended to a log file.
+type process struct {
+	cmd    *exec.Cmd
+	tail   *tailWriter
+	exited chan struct{}
+	err    error // valid once exited is closed
+}
+
+// startProcess starts bin with args, its stdout and stderr going to
+// logPath (truncated) and to an in-memory tail for error reports.
+func startProcess(bin string, args []string, logPath string) (*process, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("server log: %w", err)
+	}
+	p := &process{cmd: exec.Command(bin, args...), tail: &tailWriter{max: 20}, exited: make(chan struct{})}
+	out := io.MultiWriter(logFile, p.tail)
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	p.cmd.SysProcAttr = childAttr()
+	if err := p.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() {
+		defer close(p.exited)
+		p.err = p.cmd.Wait()
+		logFile.Close()
+	}()
+	return p, nil
+}
+
+// stop asks the server to shut down (SIGINT, as Ctrl-C would) and kills it
+// if it has not exited within grace.
+func (p *process) stop(grace time.Duration) error {
+	select {
+	case <-p.exited:
+		return p.err
+	default:
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return fmt.Errorf("server did not stop within %s after SIGINT; killed", grace)
+	}
+}
+
+// exitReason says how the process ended, once it has.
+func (p *process) exitReason() string {
+	if p.err == nil {
+		return "exited with status 0"
+	}
+	if exit, ok := p.err.(*exec.ExitError); ok {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "killed by " + ws.Signal().String()
+		}
+		return fmt.Sprintf("exited with status %d", exit.ExitCode())
+	}
+	return p.err.Error()
+}
+
+// tailWriter keeps the last max lines written to it.
+type tailWriter struct {
+	mu      sync.Mutex
+	max     int
+	lines   []string
+	partial string
+}
+
+func (w *tailWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	parts := strings.Split(w.partial+string(b), "\n")
+	w.partial = parts[len(parts)-1]
+	w.lines = append(w.lines, parts[:len(parts)-1]...)
+	if over := len(w.lines) - w.max; over > 0 {
+		w.lines = append([]string(nil), w.lines[over:]...)
+	}
+	return len(b), nil
+}
+
+// String returns the kept lines, each prefixed for display.
+func (w *tailWriter) String(prefix string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lines := w.lines
+	if w.partial != "" {
+		lines = append(lines[:len(lines):len(lines)], w.partial)
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(prefix + l + "\n")
+	}
+	return b.String()
+}

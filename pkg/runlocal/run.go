@@ -1,0 +1,274 @@
+package runlocal
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/deploy"
+	"github.com/aggkit/aggkit/pkg/project"
+	"github.com/aggkit/aggkit/pkg/projectbuild"
+)
+
+// Options configure Run.
+type Options struct {
+	// Dir is the project folder.
+	Dir string
+	// StateDir keeps everything a later run reuses: controlplane/ (etcd,
+	// PKI, admin.kubeconfig), pki/ (the server's serving CA), data/ (the
+	// server's embedded etcd) and the logs. Default: <Dir>/.aggkit.
+	StateDir string
+	// Port is where the control plane listens on 127.0.0.1.
+	Port int
+	// Out receives progress lines and the export line.
+	Out io.Writer
+	// Ready, if set, is called once everything is Available, with the
+	// admin kubeconfig path.
+	Ready func(kubeconfig string)
+}
+
+// stopGrace is how long the server has to exit after SIGINT.
+const stopGrace = 15 * time.Second
+
+// Run builds the project, runs it behind a control plane until ctx ends,
+// then stops both and returns nil. It returns an error if a step fails or
+// the server exits by itself, showing the end of the server's log.
+func Run(ctx context.Context, o Options) error {
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return err
+	}
+	state := o.StateDir
+	if state == "" {
+		state = filepath.Join(dir, ".aggkit")
+	}
+	if state, err = filepath.Abs(state); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	p, err := project.Load(dir)
+	if err != nil {
+		return err
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+
+	bin, err := projectbuild.Build(ctx, dir, out)
+	if err != nil {
+		return err
+	}
+	built := time.Now()
+
+	restoreLog, err := logControlPlaneTo(filepath.Join(state, "controlplane.log"))
+	if err != nil {
+		return err
+	}
+	defer restoreLog()
+	r := &run{out: out, built: built, name: p.Name, state: state, bin: bin}
+	return r.serve(ctx, o)
+}
+
+// run is one `run local` after the build.
+type run struct {
+	out   io.Writer
+	built time.Time
+	name  string
+	state string
+	bin   string
+
+	cp     *ControlPlane
+	server *process
+}
+
+func (r *run) step(format string, args ...any) {
+	fmt.Fprintf(r.out, "==> "+format+" (%s)\n", append(args, time.Since(r.built).Round(10*time.Millisecond))...)
+}
+
+func (r *run) serve(ctx context.Context, o Options) (err error) {
+	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)))
+	if err != nil {
+		return fmt.Errorf("control plane port: %w", err)
+	}
+	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", o.Port, filepath.Join(r.state, "controlplane.log"))
+	if r.cp, err = StartControlPlane(ctx, filepath.Join(r.state, "controlplane"), listener); err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := r.cp.Stop(); stopErr != nil && err == nil {
+			err = fmt.Errorf("control plane: %w", stopErr)
+		}
+	}()
+	r.step("control plane ready at %s", r.cp.URL)
+
+	namespace := r.name
+	serving, err := EnsureServingCert(filepath.Join(r.state, "pki"), namespace, r.name)
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(r.state, "server.kubeconfig")
+	if err := WriteServiceAccountKubeconfig(kubeconfig, r.cp, namespace, deploy.DefaultServiceAccount); err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	// Everything but the APIServices first: the server needs its RBAC to
+	// become ready, and its versions are read from its discovery after.
+	local := deploy.Local{Name: r.name, Namespace: namespace, Address: "127.0.0.1", Port: port,
+		CABundle: serving.CA.CertPEM(), ServiceAccount: deploy.DefaultServiceAccount}
+	if err := deploy.Apply(ctx, r.cp.Admin, deploy.LocalObjects(local), io.Discard); err != nil {
+		return fmt.Errorf("register %s: %w", r.name, err)
+	}
+
+	args, err := r.serverArgs(port, serving, kubeconfig)
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(r.state, "server.log")
+	if r.server, err = startProcess(r.bin, args, logPath); err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := r.server.stop(stopGrace); stopErr != nil && err == nil && ctx.Err() == nil {
+			err = stopErr
+		}
+	}()
+	fmt.Fprintf(r.out, "==> starting %s on 127.0.0.1:%d (log: %s)\n", relTo(r.bin), port, logPath)
+	if err := r.register(ctx, local, serving); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return r.withLog(err)
+	}
+	fmt.Fprintf(r.out, "\nexport KUBECONFIG=%s\n\nPress Ctrl-C to stop.\n", r.cp.AdminKubeconfig)
+	if o.Ready != nil {
+		o.Ready(r.cp.AdminKubeconfig)
+	}
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintf(r.out, "==> stopping\n")
+		return nil
+	case <-r.server.exited:
+		return r.withLog(fmt.Errorf("server %s", r.server.exitReason()))
+	case <-r.cp.Done():
+		return fmt.Errorf("control plane stopped: %w", r.cp.Stop())
+	}
+}
+
+// register waits for the server, reads its group and versions, applies
+// their APIServices and waits until they are Available.
+func (r *run) register(ctx context.Context, local deploy.Local, serving *ServingCert) error {
+	cfg, client, err := serverClient(r.cp.Admin, serving.CA.CertPEM(), local.Port)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	if err := waitServing(ctx, client, cfg.Host, r.server); err != nil {
+		return err
+	}
+	if local.Group, local.Versions, err = servedGroup(ctx, client, cfg.Host); err != nil {
+		return err
+	}
+	r.step("%s serving %s %s", r.name, local.Group, strings.Join(local.Versions, ", "))
+	if err := deploy.Apply(ctx, r.cp.Admin, onlyAPIServices(deploy.LocalObjects(local)), r.out); err != nil {
+		return fmt.Errorf("register %s: %w", local.Group, err)
+	}
+	var names []string
+	for _, v := range local.Versions {
+		names = append(names, deploy.APIServiceName(local.Group, v))
+	}
+	waitCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		select {
+		case <-r.server.exited:
+			stop()
+		case <-waitCtx.Done():
+		}
+	}()
+	if err := deploy.WaitAvailable(waitCtx, r.cp.Admin, names, r.out); err != nil {
+		select {
+		case <-r.server.exited:
+			return fmt.Errorf("server %s", r.server.exitReason())
+		default:
+			return err
+		}
+	}
+	r.step("Available: %s, %s after the build", strings.Join(names, ", "), time.Since(r.built).Round(10*time.Millisecond))
+	return nil
+}
+
+// serverArgs are the flags that make the binary serve this registration.
+func (r *run) serverArgs(port int, serving *ServingCert, kubeconfig string) ([]string, error) {
+	args := []string{"--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1",
+		"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile,
+		"--kubeconfig", kubeconfig}
+	// A server whose resources are all computed stores nothing and has no
+	// --data-dir flag.
+	help, err := exec.Command(r.bin, "--help").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("%s --help: %w\n%s", r.bin, err, help)
+	}
+	if strings.Contains(string(help), "--data-dir") {
+		args = append(args, "--data-dir", filepath.Join(r.state, "data"))
+	}
+	return args, nil
+}
+
+// withLog adds the end of the server's log to err.
+func (r *run) withLog(err error) error {
+	if r.server == nil {
+		return err
+	}
+	select {
+	case <-r.server.exited:
+	case <-time.After(time.Second):
+	}
+	return fmt.Errorf("%w\nlast lines of the server's log:\n%s", err, r.server.tail.String("  | "))
+}
+
+func onlyAPIServices(objs []runtime.Object) []runtime.Object {
+	var out []runtime.Object
+	for _, o := range objs {
+		if _, ok := o.(*apiregistrationv1.APIService); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// freePort asks the kernel for a port that is free now; the server binds
+// it a moment later.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func relTo(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
+}
