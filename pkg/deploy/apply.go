@@ -73,8 +73,8 @@ func applyOne(ctx context.Context, client dynamic.Interface, mapper meta.Resetta
 		mapping, err = mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	}
 	if meta.IsNoMatchError(err) {
-		return fmt.Errorf("apply %s: the server has no %s API (kind %s in %s): %w",
-			describe(u), strings.ToLower(gvk.Kind), gvk.Kind, gvk.GroupVersion(), err)
+		return fmt.Errorf("apply %s: the server does not serve kind %s of API version %s: %w",
+			describe(u), gvk.Kind, gvk.GroupVersion(), err)
 	}
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", describe(u), err)
