@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	start := time.Now()
 	fmt.Fprintf(progress, "==> generating code in %s\n", dir)
 	stopTicking := tick(progress, "generating", start)
-	err = codegen.Generate(ctx, codegen.Options{Dir: dir, Out: progress})
+	err = codegen.Generate(ctx, codegen.Options{Dir: dir, Out: progress, HeaderFile: headerFile(dir)})
 	stopTicking()
 	if err != nil {
 		return "", fmt.Errorf("generate code: %w", err)
@@ -52,6 +53,20 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	}
 	fmt.Fprintf(progress, "==> built %s (%s)\n", relTo(dir, bin), since(start))
 	return bin, nil
+}
+
+// HeaderFile is where a project keeps the license header of its generated
+// files, relative to the project folder (kubebuilder's place for it).
+const HeaderFile = "hack/boilerplate.go.txt"
+
+// headerFile is the project's header file, or "" (no header) when it has
+// none.
+func headerFile(dir string) string {
+	path := filepath.Join(dir, HeaderFile)
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	return path
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }

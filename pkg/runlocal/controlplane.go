@@ -39,9 +39,10 @@ func StartControlPlane(ctx context.Context, dataDir string, listener net.Listene
 	opts.DataDir = dataDir
 	opts.SecureServing.Listener = listener
 	opts.SecureServing.BindPort = listener.Addr().(*net.TCPAddr).Port
-	// Events (endpoints, APIService changes) trigger probes at once; the
-	// period only bounds how long a silent failure goes unnoticed.
-	opts.AvailabilityPeriod = 5 * time.Second
+	// Events (endpoints, APIService changes) trigger probes at once.
+	// Probes are cheap on loopback; a short period makes a server that
+	// comes back without any Endpoints change Available within a second.
+	opts.AvailabilityPeriod = time.Second
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	server, err := controlplane.New(runCtx, opts)

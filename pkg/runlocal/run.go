@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 
@@ -98,6 +99,9 @@ func (r *run) step(format string, args ...any) {
 	fmt.Fprintf(r.out, "==> "+format+" (%s)\n", append(args, time.Since(r.built).Round(10*time.Millisecond))...)
 }
 
+// indented is r.out for the lines of a step's details.
+func (r *run) indented() io.Writer { return &indentWriter{w: r.out, indent: "    ", lineStart: true} }
+
 func (r *run) serve(ctx context.Context, o Options) (err error) {
 	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)))
 	if err != nil {
@@ -127,11 +131,14 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	// Everything but the APIServices first: the server needs its RBAC to
-	// become ready, and its versions are read from its discovery after.
+	// The server's identity first: it needs its RBAC to become ready. Its
+	// versions are read from its discovery after, and its Endpoints are
+	// written only then, so that the aggregator's probe, which an Endpoints
+	// change triggers, finds it serving.
 	local := deploy.Local{Name: r.name, Namespace: namespace, Address: "127.0.0.1", Port: port,
 		CABundle: serving.CA.CertPEM(), ServiceAccount: deploy.DefaultServiceAccount}
-	if err := deploy.Apply(ctx, r.cp.Admin, deploy.LocalObjects(local), io.Discard); err != nil {
+	identity, _ := splitRouting(deploy.LocalObjects(local))
+	if err := deploy.Apply(ctx, r.cp.Admin, identity, io.Discard); err != nil {
 		return fmt.Errorf("register %s: %w", r.name, err)
 	}
 
@@ -186,7 +193,8 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 		return err
 	}
 	r.step("%s serving %s %s", r.name, local.Group, strings.Join(local.Versions, ", "))
-	if err := deploy.Apply(ctx, r.cp.Admin, onlyAPIServices(deploy.LocalObjects(local)), r.out); err != nil {
+	_, routing := splitRouting(deploy.LocalObjects(local))
+	if err := deploy.Apply(ctx, r.cp.Admin, routing, r.indented()); err != nil {
 		return fmt.Errorf("register %s: %w", local.Group, err)
 	}
 	var names []string
@@ -202,7 +210,7 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 		case <-waitCtx.Done():
 		}
 	}()
-	if err := deploy.WaitAvailable(waitCtx, r.cp.Admin, names, r.out); err != nil {
+	if err := deploy.WaitAvailable(waitCtx, r.cp.Admin, names, r.indented()); err != nil {
 		select {
 		case <-r.server.exited:
 			return fmt.Errorf("server %s", r.server.exitReason())
@@ -210,7 +218,7 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 			return err
 		}
 	}
-	r.step("Available: %s, %s after the build", strings.Join(names, ", "), time.Since(r.built).Round(10*time.Millisecond))
+	fmt.Fprintf(r.out, "==> Available %s after the build: %s\n", time.Since(r.built).Round(10*time.Millisecond), strings.Join(names, ", "))
 	return nil
 }
 
@@ -243,14 +251,19 @@ func (r *run) withLog(err error) error {
 	return fmt.Errorf("%w\nlast lines of the server's log:\n%s", err, r.server.tail.String("  | "))
 }
 
-func onlyAPIServices(objs []runtime.Object) []runtime.Object {
-	var out []runtime.Object
+// splitRouting separates what makes the server's identity (namespace,
+// service account, RBAC) from what routes requests to it (Service,
+// Endpoints, APIServices).
+func splitRouting(objs []runtime.Object) (identity, routing []runtime.Object) {
 	for _, o := range objs {
-		if _, ok := o.(*apiregistrationv1.APIService); ok {
-			out = append(out, o)
+		switch o.(type) {
+		case *corev1.Service, *corev1.Endpoints, *apiregistrationv1.APIService:
+			routing = append(routing, o)
+		default:
+			identity = append(identity, o)
 		}
 	}
-	return out
+	return identity, routing
 }
 
 // freePort asks the kernel for a port that is free now; the server binds
