@@ -56,8 +56,8 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 	tokenAuth := tokenunion.New(tokens...)
 
 	chain := []authenticator.Request{
-		headerrequest.NewDynamicVerifyOptionsSecure(rh.CAContentProvider.VerifyOptions, rh.AllowedClientNames,
-			rh.UsernameHeaders, rh.UIDHeaders, rh.GroupHeaders, rh.ExtraHeaderPrefixes),
+		namedOnly{inner: headerrequest.NewDynamicVerifyOptionsSecure(rh.CAContentProvider.VerifyOptions, rh.AllowedClientNames,
+			rh.UsernameHeaders, rh.UIDHeaders, rh.GroupHeaders, rh.ExtraHeaderPrefixes), usernameHeaders: rh.UsernameHeaders},
 		newCachedX509(x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion), clientCA),
 		bearertoken.New(tokenAuth),
 		websocket.NewProtocolAuthenticator(tokenAuth),
