@@ -45,7 +45,7 @@ func run(ctx context.Context, verify bool) error {
 		err := codegen.Generate(ctx, codegen.Options{
 			Dir:        root,
 			APIsDir:    filepath.Join(root, f),
-			HeaderFile: filepath.Join(root, "hack", "codegen", "boilerplate.go.txt"),
+			HeaderFile: filepath.Join(root, "hack", "boilerplate.go.txt"),
 			Verify:     verify,
 			Out:        os.Stdout,
 		})

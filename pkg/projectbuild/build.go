@@ -59,14 +59,18 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 // files, relative to the project folder (kubebuilder's place for it).
 const HeaderFile = "hack/boilerplate.go.txt"
 
-// headerFile is the project's header file, or "" (no header) when it has
-// none.
+// headerFile is the header file of the project, or of the module holding
+// it (examples/wardle uses the aggkit repository's), or "" (no header).
 func headerFile(dir string) string {
-	path := filepath.Join(dir, HeaderFile)
-	if _, err := os.Stat(path); err != nil {
-		return ""
+	for d := dir; ; d = filepath.Dir(d) {
+		path := filepath.Join(d, HeaderFile)
+		if _, err := os.Stat(path); err == nil {
+			return path
+		}
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil || filepath.Dir(d) == d {
+			return ""
+		}
 	}
-	return path
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
