@@ -3,8 +3,10 @@ package codegen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,44 +101,80 @@ func Generate(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("codegen: %w", err)
 	}
-	before := snapshot(outputs)
+	// The generators write to side files, which Go ignores, so that a build
+	// running meanwhile never sees a half-written generated file.
+	defer removeSideFiles(outputs)
 
 	run := generators{root: root, out: o.Out}
-	if err := run.tool(ctx, "deepcopy-gen", append([]string{"--output-file", deepCopyFile, "--go-header-file", header}, args...)...); err != nil {
+	if err := run.tool(ctx, "deepcopy-gen", append([]string{"--output-file", sideFile(deepCopyFile), "--go-header-file", header}, args...)...); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(openAPIDir, 0o755); err != nil {
 		return fmt.Errorf("codegen: %w", err)
 	}
 	openAPIArgs := []string{
-		"--output-file", openAPIFile, "--go-header-file", header,
+		"--output-file", sideFile(openAPIFile), "--go-header-file", header,
 		"--output-dir", openAPIDir, "--output-pkg", module + "/" + filepath.ToSlash(relOpenAPI),
 		"--report-filename", os.DevNull,
 		// Model names (+k8s:openapi-model-package) are what k8s.io/apiserver
 		// matches definitions to kinds by, for server-side apply.
-		"--output-model-name-file", modelNameFile,
+		"--output-model-name-file", sideFile(modelNameFile),
 	}
 	openAPIArgs = append(append(openAPIArgs, openAPIBasePackages...), args...)
 	if err := run.tool(ctx, "openapi-gen", openAPIArgs...); err != nil {
 		return err
 	}
 
-	if !o.Verify {
+	changed, err := compareSideFiles(outputs)
+	if err != nil {
+		return fmt.Errorf("codegen: %w", err)
+	}
+	if o.Verify {
+		if len(changed) > 0 {
+			return fmt.Errorf("codegen: generated files are out of date, regenerate them:\n  %s", strings.Join(changed, "\n  "))
+		}
+		fmt.Fprintln(o.Out, "==> generated files are up to date")
 		return nil
 	}
-	after := snapshot(outputs)
-	restore(outputs, before)
-	var stale []string
-	for _, f := range outputs {
-		if !bytes.Equal(before[f], after[f]) {
-			stale = append(stale, f)
+	// Unchanged files keep their modification time, so builds stay cached.
+	for _, f := range changed {
+		if err := os.Rename(sideFile(f), f); err != nil {
+			return fmt.Errorf("codegen: %w", err)
 		}
 	}
-	if len(stale) > 0 {
-		return fmt.Errorf("codegen: generated files are out of date, regenerate them:\n  %s", strings.Join(stale, "\n  "))
-	}
-	fmt.Fprintln(o.Out, "==> generated files are up to date")
 	return nil
+}
+
+// sideFile is where a generator writes what becomes file.
+func sideFile(file string) string { return file + ".next" }
+
+// compareSideFiles lists the outputs whose side file differs from them. An
+// output the generators did not write is left alone, as before.
+func compareSideFiles(outputs []string) ([]string, error) {
+	var changed []string
+	for _, f := range outputs {
+		next, err := os.ReadFile(sideFile(f))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		current, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if err != nil || !bytes.Equal(current, next) {
+			changed = append(changed, f)
+		}
+	}
+	return changed, nil
+}
+
+func removeSideFiles(outputs []string) {
+	for _, f := range outputs {
+		_ = os.Remove(sideFile(f))
+	}
 }
 
 // generators runs go tool dependencies of one module.
@@ -207,26 +245,4 @@ func headerFile(name string) (path string, cleanup func(), err error) {
 	}
 	_ = f.Close()
 	return f.Name(), func() { _ = os.Remove(f.Name()) }, nil
-}
-
-// snapshot reads the files; a missing file reads as nil.
-func snapshot(files []string) map[string][]byte {
-	m := map[string][]byte{}
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil {
-			m[f] = b
-		}
-	}
-	return m
-}
-
-// restore puts files back as snapshot found them, removing new ones.
-func restore(files []string, s map[string][]byte) {
-	for _, f := range files {
-		if b, ok := s[f]; ok {
-			_ = os.WriteFile(f, b, 0o644)
-		} else {
-			_ = os.Remove(f)
-		}
-	}
 }
