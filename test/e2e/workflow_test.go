@@ -91,6 +91,10 @@ spec: {description: covers fire, priority: 3}
 		t.Run(step.name, func(t *testing.T) {
 			run := framework.StartRunLocal(t, dir, state, port, 10*time.Minute)
 			t.Logf("run local: Available %s after the build", run.Available)
+			// create ran the generators; nothing in apis/ changed since.
+			if !strings.Contains(run.Output(), "generated code is up to date") {
+				t.Errorf("run local ran the generators again for unchanged API sources:\n%s", run.Output())
+			}
 			step.check(t, framework.NewKubectl(t, run.Kubeconfig))
 			took, err := run.Interrupt(15 * time.Second)
 			if err != nil {
