@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -19,7 +20,8 @@ const startTimeout = 60 * time.Second
 // Embedded is a single-member etcd running inside this process, listening on
 // loopback ports of its own choosing.
 type Embedded struct {
-	etcd *embed.Etcd
+	etcd     *embed.Etcd
+	stopping *atomic.Bool
 	// ClientURL is where the member serves its client API.
 	ClientURL string
 }
@@ -41,7 +43,9 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	cfg.ListenPeerUrls = []url.URL{loopback}
 	cfg.AdvertisePeerUrls = []url.URL{loopback}
 	cfg.InitialCluster = cfg.Name + "=" + loopback.String()
-	cfg.LogLevel = "error"
+	cfg.LogLevel = "warn"
+	stopping := &atomic.Bool{}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newKlogLogger(stopping))
 	// A single member keeps fewer raft entries in memory between snapshots;
 	// the default (100k) costs tens of MiB on a busy store.
 	cfg.SnapshotCount = 10000
@@ -66,10 +70,11 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	}
 	clientURL := "http://" + e.Clients[0].Addr().String()
 	klog.V(2).InfoS("Embedded etcd ready", "dir", dir, "url", clientURL)
-	return &Embedded{etcd: e, ClientURL: clientURL}, nil
+	return &Embedded{etcd: e, stopping: stopping, ClientURL: clientURL}, nil
 }
 
 // Stop shuts the member down and waits for it to release its files.
 func (e *Embedded) Stop() {
+	e.stopping.Store(true)
 	e.etcd.Close()
 }
