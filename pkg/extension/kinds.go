@@ -45,8 +45,11 @@ func kindOf(obj Object) (kindName, ver string, err error) {
 	return t.Name(), ver, nil
 }
 
-// pluralOf makes the conventional resource name of a kind.
-func pluralOf(kindName string) string {
+// ResourceName is the resource (plural) name a kind is served under unless
+// it implements ResourceNamer: lower case with an English plural ending
+// (Policy → policies, Box → boxes). Tools that write manifests or clients
+// for a kind use it to agree with the server.
+func ResourceName(kindName string) string {
 	s := strings.ToLower(kindName)
 	switch {
 	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
@@ -101,7 +104,7 @@ func (k *kind) finish(storageVersion string) error {
 			return fmt.Errorf("kind %s: version %s disagrees with hub %s on cluster scope", k.name, v, k.hubVersion)
 		}
 	}
-	k.resource = pluralOf(k.name)
+	k.resource = ResourceName(k.name)
 	if rn, ok := hubObj.(ResourceNamer); ok {
 		k.resource = rn.ResourceName()
 	}

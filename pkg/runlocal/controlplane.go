@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -76,26 +75,7 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	var last error
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, cp.URL+"/readyz", nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("/readyz: HTTP %d", resp.StatusCode)
-		}
-		last = err
-		select {
-		case <-cp.done:
-			return fmt.Errorf("control plane stopped before it was ready: %w", cp.err)
-		case <-ctx.Done():
-			return fmt.Errorf("control plane not ready: %w (last: %v)", ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return pollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err })
 }
 
 // Done is closed when the control plane has stopped.

@@ -3,9 +3,9 @@ package runlocal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -29,26 +29,7 @@ func serverClient(admin *rest.Config, servingCA []byte, port int) (*rest.Config,
 // once it has read the client CA from the control plane. It gives up when
 // the process exits.
 func waitServing(ctx context.Context, client *http.Client, host string, p *process) error {
-	var last error
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, host+"/readyz", nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("/readyz: HTTP %d", resp.StatusCode)
-		}
-		last = err
-		select {
-		case <-p.exited:
-			return fmt.Errorf("server %s", p.exitReason())
-		case <-ctx.Done():
-			return fmt.Errorf("server not ready: %w (last: %v)", ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return pollReadyz(ctx, client, host, "server", p.exited, func() error { return errors.New(p.exitReason()) })
 }
 
 // servedGroup reads the server's discovery: the one API group it serves

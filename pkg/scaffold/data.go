@@ -3,6 +3,7 @@ package scaffold
 import (
 	"slices"
 
+	"github.com/aggkit/aggkit/pkg/extension"
 	"github.com/aggkit/aggkit/pkg/project"
 )
 
@@ -47,7 +48,7 @@ func newProjectData(p *project.Project) projectData {
 
 func newKindData(p *project.Project, kind string) kindData {
 	rs := p.VersionsOf(kind)
-	k := kindData{Kind: kind, Plural: pluralOf(kind), Receiver: receiverOf(kind), Namespaced: rs[0].Namespaced, Status: rs[0].Status}
+	k := kindData{Kind: kind, Plural: extension.ResourceName(kind), Receiver: receiverOf(kind), Namespaced: rs[0].Namespaced, Status: rs[0].Status}
 	for _, r := range rs {
 		k.Versions = append(k.Versions, r.Version)
 	}

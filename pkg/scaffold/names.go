@@ -71,19 +71,6 @@ func validateKind(kind string) error {
 	return nil
 }
 
-// pluralOf is the resource name pkg/extension gives a kind: lower case with
-// an English plural ending.
-func pluralOf(kind string) string {
-	s := strings.ToLower(kind)
-	switch {
-	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
-		return s + "es"
-	case strings.HasSuffix(s, "y") && len(s) > 1 && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
-		return s[:len(s)-1] + "ies"
-	}
-	return s + "s"
-}
-
 // receiverOf is the method receiver name of a kind: its first letter.
 func receiverOf(kind string) string { return strings.ToLower(kind[:1]) }
 
