@@ -86,3 +86,9 @@ func (k *Kubectl) Start(args ...string) (output *SyncBuffer, cancel func()) {
 	go func() { _ = cmd.Wait(); close(done) }()
 	return output, func() { cancelCtx(); <-done }
 }
+
+// NewKubectlAt is NewKubectl with another kubectl binary, such as an older
+// release built by BuildKubectlVersion.
+func NewKubectlAt(t testing.TB, bin, kubeconfig string) *Kubectl {
+	return &Kubectl{t: t, bin: bin, Kubeconfig: kubeconfig, cacheDir: t.TempDir()}
+}
