@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -8,18 +9,30 @@ import (
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
-// TestOldestKubectl: kubectl 1.27, the oldest release issue 3 names, works
-// against aggkit with the real sample-apiserver behind it. It predates
-// aggregated discovery v2 (it asks for v2beta1, then falls back), server-side
-// field validation by default and explain from OpenAPI v3. The newest
-// releases are covered by the kubectl every other test builds (go.mod's).
-func TestOldestKubectl(t *testing.T) {
-	bin := framework.BuildKubectlVersion(t, "v1.27")
+// TestKubectlReleases: older kubectl releases work against aggkit with the
+// real sample-apiserver behind it. CI runs 1.27, the oldest release issue 3
+// names: it predates aggregated discovery v2 (it asks for v2beta1, then
+// falls back), server-side field validation by default and explain from
+// OpenAPI v3. AGGKIT_KUBECTL_RELEASES=v1.27,v1.30,v1.33 runs every release
+// under test/tools/kubectl-versions (each a build of a few minutes). The
+// newest kubectl is the one every other test builds, go.mod's.
+func TestKubectlReleases(t *testing.T) {
+	releases := []string{"v1.27"}
+	if env := os.Getenv("AGGKIT_KUBECTL_RELEASES"); env != "" {
+		releases = strings.Split(env, ",")
+	}
+	for _, release := range releases {
+		t.Run(release, func(t *testing.T) { testKubectlRelease(t, release) })
+	}
+}
+
+func testKubectlRelease(t *testing.T, release string) {
+	bin := framework.BuildKubectlVersion(t, release)
 	s := framework.StartAggregatedSample(t)
 	k := framework.NewKubectlAt(t, bin, s.Aggkit.Kubeconfig)
 
-	if out := k.MustRun("version", "--client", "-o", "json"); !strings.Contains(out, `"gitVersion": "v1.27.`) {
-		t.Fatalf("not kubectl 1.27:\n%s", out)
+	if out := k.MustRun("version", "--client", "-o", "json"); !strings.Contains(out, `"gitVersion": "`+release+`.`) {
+		t.Fatalf("not kubectl %s:\n%s", release, out)
 	}
 	// Discovery: built-in groups, and the aggregated one.
 	resources := k.MustRun("api-resources")
@@ -42,8 +55,8 @@ func TestOldestKubectl(t *testing.T) {
 	flunder := `{"apiVersion":"wardle.example.com/v1alpha1","kind":"Flunder","metadata":{"name":"old","namespace":"default"},"spec":{"reference":"x"}}`
 	k.Apply(flunder)
 	k.Apply(flunder, "--server-side")
-	k.MustRun("label", "flunder", "old", "-n", "default", "era=1.27")
-	if got := k.MustRun("get", "flunders", "-n", "default", "-l", "era=1.27", "-o", "jsonpath={.items[*].metadata.name}"); got != "old" {
+	k.MustRun("label", "flunder", "old", "-n", "default", "era="+release)
+	if got := k.MustRun("get", "flunders", "-n", "default", "-l", "era="+release, "-o", "jsonpath={.items[*].metadata.name}"); got != "old" {
 		t.Errorf("labelled flunder: %q", got)
 	}
 	// Built-in resources through the same client.
@@ -58,5 +71,5 @@ func TestOldestKubectl(t *testing.T) {
 	framework.Eventually(t, 30*time.Second, func() bool {
 		w := watch.String()
 		return strings.Contains(w, "ADDED") && strings.Contains(w, "DELETED")
-	}, func() string { return "watch with kubectl 1.27:\n" + watch.String() })
+	}, func() string { return "watch with kubectl " + release + ":\n" + watch.String() })
 }
