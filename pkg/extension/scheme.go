@@ -2,6 +2,7 @@ package extension
 
 import (
 	"fmt"
+	"reflect"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,19 +79,22 @@ func addHubConversions(scheme *runtime.Scheme, spoke, hub Object) error {
 	if err := scheme.AddConversionFunc(newOf(hub), newOf(spoke), fromHub); err != nil {
 		return err
 	}
-	listFunc := func(newItem func() runtime.Object) conversion.ConversionFunc {
-		return func(a, b any, scope conversion.Scope) error {
-			return convertList(scheme, a.(runtime.Object), b.(runtime.Object), newItem)
-		}
-	}
-	if err := scheme.AddConversionFunc(spoke.NewList(), hub.NewList(), listFunc(func() runtime.Object { return newOf(hub) })); err != nil {
+	toHubItem := func(in, out any) error { return in.(Convertible).ConvertTo(out.(Hub)) }
+	fromHubItem := func(in, out any) error { return out.(Convertible).ConvertFrom(in.(Hub)) }
+	if err := scheme.AddConversionFunc(spoke.NewList(), hub.NewList(), func(a, b any, _ conversion.Scope) error {
+		return convertList(scheme, a.(runtime.Object), b.(runtime.Object), func() runtime.Object { return newOf(hub) }, toHubItem)
+	}); err != nil {
 		return err
 	}
-	return scheme.AddConversionFunc(hub.NewList(), spoke.NewList(), listFunc(func() runtime.Object { return newOf(spoke) }))
+	return scheme.AddConversionFunc(hub.NewList(), spoke.NewList(), func(a, b any, _ conversion.Scope) error {
+		return convertList(scheme, a.(runtime.Object), b.(runtime.Object), func() runtime.Object { return newOf(spoke) }, fromHubItem)
+	})
 }
 
-// convertList converts list metadata and each item.
-func convertList(scheme *runtime.Scheme, in, out runtime.Object, newItem func() runtime.Object) error {
+// convertList converts list metadata and each item. Lists of struct values
+// (what generated list types are) are converted in place into a new items
+// slice, without the per-item scheme lookup and copy of the general path.
+func convertList(scheme *runtime.Scheme, in, out runtime.Object, newItem func() runtime.Object, convertItem func(in, out any) error) error {
 	inMeta, err := meta.ListAccessor(in)
 	if err != nil {
 		return err
@@ -103,6 +107,16 @@ func convertList(scheme *runtime.Scheme, in, out runtime.Object, newItem func() 
 	outMeta.SetContinue(inMeta.GetContinue())
 	outMeta.SetRemainingItemCount(inMeta.GetRemainingItemCount())
 	outMeta.SetSelfLink(inMeta.GetSelfLink())
+	if inItems, outItems, ok := structItems(in, out); ok {
+		converted := reflect.MakeSlice(outItems.Type(), inItems.Len(), inItems.Len())
+		for i := range inItems.Len() {
+			if err := convertItem(inItems.Index(i).Addr().Interface(), converted.Index(i).Addr().Interface()); err != nil {
+				return err
+			}
+		}
+		outItems.Set(converted)
+		return nil
+	}
 	items, err := meta.ExtractList(in)
 	if err != nil {
 		return err
@@ -116,6 +130,22 @@ func convertList(scheme *runtime.Scheme, in, out runtime.Object, newItem func() 
 		converted = append(converted, o)
 	}
 	return meta.SetList(out, converted)
+}
+
+// structItems returns the Items fields of two lists when both are slices
+// of structs.
+func structItems(in, out runtime.Object) (inItems, outItems reflect.Value, ok bool) {
+	items := func(list runtime.Object) (reflect.Value, bool) {
+		v := reflect.ValueOf(list)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return reflect.Value{}, false
+		}
+		f := v.Elem().FieldByName("Items")
+		return f, f.IsValid() && f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct
+	}
+	inItems, okIn := items(in)
+	outItems, okOut := items(out)
+	return inItems, outItems, okIn && okOut
 }
 
 // addFieldLabelConversion admits metadata.name, metadata.namespace and the
