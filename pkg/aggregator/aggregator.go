@@ -1,16 +1,20 @@
 package aggregator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
@@ -45,6 +49,9 @@ type Config struct {
 	EndpointRouting bool
 	// AvailabilityPeriod is how often every remote APIService is probed.
 	AvailabilityPeriod time.Duration
+	// AvailabilityLease elects one replica to write APIService status
+	// (--apiservice-availability-lease); off, every replica writes.
+	AvailabilityLease bool
 }
 
 // Install adds the aggregation layer to server, which must have been built
@@ -110,7 +117,12 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 
 	metrics := availability.NewMetrics()
 	registerMetrics(metrics)
-	available, err := availability.New(availability.Config{
+	var available *availability.Controller
+	elector, err := newElector(cfg, func() { available.Resync() })
+	if err != nil {
+		return err
+	}
+	availabilityConfig := availability.Config{
 		Metrics:               metrics,
 		APIServiceClient:      client.ApiregistrationV1(),
 		APIServiceInformer:    apiServices,
@@ -120,7 +132,13 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		Resolver:              resolver,
 		Transports:            transports,
 		Period:                cfg.AvailabilityPeriod,
-	})
+	}
+	if elector != nil {
+		// Only a non-nil elector: a nil *LeaseElector in the interface
+		// would not read as "no elector".
+		availabilityConfig.Elector = elector
+	}
+	available, err = availability.New(availabilityConfig)
 	if err != nil {
 		return err
 	}
@@ -139,6 +157,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		go available.Run(ctx, 5)
 		return nil
 	})
+	if elector != nil {
+		runLeaseElection(server, elector)
+	}
 	server.AddPostStartHookOrDie(discovery.PostStartHookName, manager.PostStartHook(2, 0))
 	server.AddPostStartHookOrDie(openapi.PostStartHookName, openAPI.PostStartHook(server, 2, 0))
 	return nil
@@ -157,4 +178,50 @@ func registerMetrics(m *availability.Metrics) {
 	default:
 		klog.ErrorS(err, "Registering availability metrics")
 	}
+}
+
+// newElector is the Lease elector when cfg asks for one, else nil (this
+// replica always writes). The identity is unique per process.
+func newElector(cfg Config, onStartedLeading func()) (*availability.LeaseElector, error) {
+	if !cfg.AvailabilityLease {
+		return nil, nil
+	}
+	kube, err := kubernetes.NewForConfig(cfg.LoopbackConfig)
+	if err != nil {
+		return nil, err
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "aggkit"
+	}
+	return availability.NewLeaseElector(availability.LeaseConfig{
+		Client:           kube.CoordinationV1(),
+		Identity:         host + "_" + string(uuid.NewUUID()),
+		OnStartedLeading: onStartedLeading,
+	})
+}
+
+// runLeaseElection campaigns from the server's start until its shutdown
+// begins. It stops in a pre-shutdown hook, while the server still serves, so
+// that releasing the Lease reaches it and another replica takes over at once
+// rather than after the lease expires.
+func runLeaseElection(server *genericapiserver.GenericAPIServer, elector *availability.LeaseElector) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	server.AddPostStartHookOrDie("apiservice-availability-lease", func(genericapiserver.PostStartHookContext) error {
+		go func() {
+			defer close(done)
+			elector.Run(ctx)
+		}()
+		return nil
+	})
+	server.AddPreShutdownHookOrDie("apiservice-availability-lease", func() error {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			klog.InfoS("APIService availability lease not released within 5s; another replica takes over when it expires")
+		}
+		return nil
+	})
 }

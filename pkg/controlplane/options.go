@@ -41,7 +41,10 @@ type Options struct {
 	EnableAggregatorRouting bool
 	// AvailabilityPeriod is how often remote APIServices are probed.
 	AvailabilityPeriod time.Duration
-	RequestTimeout     time.Duration
+	// AvailabilityLease makes replicas on one etcd elect, through a Lease,
+	// the one that writes APIService status.
+	AvailabilityLease bool
+	RequestTimeout    time.Duration
 }
 
 // NewOptions returns the defaults of `aggkit serve`.
@@ -97,6 +100,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Route aggregator requests to endpoint IPs rather than to the Service's cluster IP. On by default here, since a standalone aggkit has no kube-proxy.")
 	fs.DurationVar(&o.AvailabilityPeriod, "apiservice-availability-period", o.AvailabilityPeriod,
 		"How often every remote APIService's backend is probed for its Available condition; events (Service, endpoints, APIService changes) trigger a probe at once as well.")
+	fs.BoolVar(&o.AvailabilityLease, "apiservice-availability-lease", o.AvailabilityLease,
+		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. After an unclean stop a restarted replica writes status only once the old lease expires (15s).")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
 }

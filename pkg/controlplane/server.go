@@ -186,6 +186,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
 		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
 		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
+		AvailabilityLease: o.AvailabilityLease,
 	}); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}
