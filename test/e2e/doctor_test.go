@@ -100,8 +100,17 @@ subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: https, port: %d}]}]
 		"--tls-cert-file", strictServing.CertFile, "--tls-private-key-file", strictServing.KeyFile,
 		"--requestheader-client-ca-file", otherCAFile)
 
-	// doctor reads the conditions these two are explained from.
+	// doctor reads the conditions these two are explained from. The strict
+	// one must show the refusal, not the "connection refused" of a probe
+	// made before its server listened.
 	k.MustRun("wait", "--for=condition=Available=false", "apiservice/"+apiNotServed, "apiservice/"+apiStrict, "--timeout=60s")
+	strictMessage := func() string {
+		return k.MustRun("get", "apiservice", apiStrict, "-o", `jsonpath={.status.conditions[?(@.type=="Available")].message}`)
+	}
+	framework.Eventually(t, 60*time.Second, func() bool {
+		m := strictMessage()
+		return strings.Contains(m, "403") || strings.Contains(m, "401")
+	}, func() string { return "strict backend's refusal never reached its condition: " + strictMessage() })
 	return s
 }
 
