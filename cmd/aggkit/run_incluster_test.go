@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // TestRunInClusterAgainstAggkit runs the command against a real aggkit,
@@ -41,46 +37,21 @@ func TestRunInClusterAgainstAggkit(t *testing.T) {
 	}
 }
 
-// startDeployTarget runs an aggkit control plane in this process until the test
-// ends and returns its admin kubeconfig once /readyz is ok.
+// startDeployTarget runs an aggkit control plane in this process until the
+// test ends (runlocal's, as run local uses) and returns its admin kubeconfig
+// once /readyz is ok.
 func startDeployTarget(t *testing.T) string {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := controlplane.NewOptions()
-	opts.DataDir = filepath.Join(t.TempDir(), "aggkit")
-	opts.SecureServing.Listener = listener
-	opts.SecureServing.BindPort = listener.Addr().(*net.TCPAddr).Port
-	ctx, cancel := context.WithCancel(context.Background())
-	server, err := controlplane.New(ctx, opts)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	cfg, err := clientcmd.BuildConfigFromFlags("", server.AdminKubeconfig)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cp, err := runlocal.StartControlPlane(ctx, filepath.Join(t.TempDir(), "aggkit"), listener)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if resp, err := client.Get(cfg.Host + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return server.AdminKubeconfig
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("aggkit stopped before it was ready: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	t.Cleanup(func() { _ = cp.Stop() })
+	return cp.AdminKubeconfig
 }
