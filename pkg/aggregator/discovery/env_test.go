@@ -2,11 +2,14 @@ package discovery
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
+	clienttesting "k8s.io/client-go/testing"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset/fake"
 	informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions"
@@ -20,6 +23,7 @@ type apiServiceEnv struct {
 	client   *fake.Clientset
 	factory  informers.SharedInformerFactory
 	informer apiregistrationv1informers.APIServiceInformer
+	watching chan struct{}
 }
 
 func newAPIServiceEnv(t *testing.T, existing ...*apiregistrationv1.APIService) *apiServiceEnv {
@@ -30,14 +34,33 @@ func newAPIServiceEnv(t *testing.T, existing ...*apiregistrationv1.APIService) *
 			t.Fatal(err)
 		}
 	}
+	// The fake tracker replays objects created between the informer's list
+	// and its watch, but a deletion in that gap is lost for good; so start
+	// waits until the watch is registered before the test changes anything.
+	watching := make(chan struct{})
+	var started sync.Once
+	client.PrependWatchReactor("apiservices", func(action clienttesting.Action) (bool, watch.Interface, error) {
+		var opts metav1.ListOptions
+		if w, ok := action.(clienttesting.WatchActionImpl); ok {
+			opts = w.ListOptions
+		}
+		w, err := client.Tracker().Watch(action.GetResource(), action.GetNamespace(), opts)
+		started.Do(func() { close(watching) })
+		return true, w, err
+	})
 	factory := informers.NewSharedInformerFactory(client, 0)
-	return &apiServiceEnv{t: t, ctx: t.Context(), client: client, factory: factory, informer: factory.Apiregistration().V1().APIServices()}
+	return &apiServiceEnv{t: t, ctx: t.Context(), client: client, factory: factory,
+		informer: factory.Apiregistration().V1().APIServices(), watching: watching}
 }
 
-// start runs the informers and waits for their caches.
+// start runs the informers and waits for their caches and their watch.
 func (e *apiServiceEnv) start() {
 	e.factory.Start(e.ctx.Done())
 	e.factory.WaitForCacheSync(e.ctx.Done())
+	select {
+	case <-e.watching:
+	case <-e.ctx.Done():
+	}
 }
 
 func (e *apiServiceEnv) create(a *apiregistrationv1.APIService) {
