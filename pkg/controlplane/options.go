@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 
+	"github.com/aggkit/aggkit/pkg/controlplane/ipalloc"
 	"github.com/aggkit/aggkit/pkg/etcd"
 )
 
@@ -45,6 +47,12 @@ type Options struct {
 	// the one that writes APIService status.
 	AvailabilityLease bool
 	RequestTimeout    time.Duration
+
+	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from.
+	ServiceClusterIPRange string
+	// ServiceNodePortRange is where NodePort and LoadBalancer Services'
+	// node ports come from.
+	ServiceNodePortRange utilnet.PortRange
 }
 
 // NewOptions returns the defaults of `aggkit serve`.
@@ -62,6 +70,8 @@ func NewOptions() *Options {
 		EnableAggregatorRouting: true,
 		RequestTimeout:          60 * time.Second,
 		AvailabilityPeriod:      10 * time.Second,
+		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
+		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
 	}
 }
 
@@ -104,6 +114,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. After an unclean stop a restarted replica writes status only once the old lease expires (15s).")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
+	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
+		"A CIDR notation IP range from which to assign service cluster IPs (one IPv4 or IPv6 CIDR; dual-stack is not supported). Its first usable address is kept for the default/kubernetes Service. Must not overlap with any IP ranges assigned to nodes or pods.")
+	fs.Var(&o.ServiceNodePortRange, "service-node-port-range",
+		"A port range to reserve for services with NodePort visibility. This must not overlap with the ephemeral port range on nodes. Example: '30000-32767'. Inclusive at both ends of the range.")
 }
 
 // Validate reports every flag error at once.
@@ -120,6 +134,12 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.RequestHeader.Validate()...)
 	if (o.ProxyClientCertFile == "") != (o.ProxyClientKeyFile == "") {
 		errs = append(errs, fmt.Errorf("--proxy-client-cert-file and --proxy-client-key-file go together"))
+	}
+	if _, err := ipalloc.ParseServiceCIDR(o.ServiceClusterIPRange); err != nil {
+		errs = append(errs, fmt.Errorf("--service-cluster-ip-range: %w", err))
+	}
+	if o.ServiceNodePortRange.Size <= 0 {
+		errs = append(errs, fmt.Errorf("--service-node-port-range must not be empty"))
 	}
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--request-timeout must be positive"))

@@ -2,6 +2,8 @@ package defaults
 
 import (
 	"net"
+	"reflect"
+	"slices"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +29,8 @@ func SetDefaultsNamespace(obj *corev1.Namespace) {
 // clusterIPs[0], and, for every type but ExternalName, internalTrafficPolicy
 // Cluster, ipFamilyPolicy SingleStack and ipFamilies from the cluster IP
 // ([IPv4] while none is allocated yet). NodePort and LoadBalancer services get
-// externalTrafficPolicy Cluster. Cluster IPs themselves are not allocated here.
+// externalTrafficPolicy Cluster. Cluster IPs and node ports are allocated by
+// the Service storage (package ipalloc) before defaulting.
 func SetDefaultsService(obj *corev1.Service) {
 	spec := &obj.Spec
 	if spec.Type == "" {
@@ -133,6 +136,72 @@ func PreserveServiceAllocations(obj, old *corev1.Service) {
 			spec.HealthCheckNodePort = oldSpec.HealthCheckNodePort
 		}
 	}
+}
+
+// DropServiceTypeDependentFields clears, on update, the values the stored
+// Service held for its old type that the new type may not have, when the
+// client left them unchanged, as kube-apiserver's service strategy does: a
+// patch of spec.type alone then works (to ExternalName drops the cluster
+// IPs and IP families; to ClusterIP drops node ports and the external
+// traffic policy; away from LoadBalancer drops its fields). Call it before
+// PreserveServiceAllocations.
+func DropServiceTypeDependentFields(obj, old *corev1.Service) {
+	spec, oldSpec := &obj.Spec, &old.Spec
+	if spec.Type == oldSpec.Type {
+		return
+	}
+	if spec.Type == corev1.ServiceTypeExternalName {
+		if spec.ClusterIP == oldSpec.ClusterIP && slices.Equal(spec.ClusterIPs, oldSpec.ClusterIPs) {
+			spec.ClusterIP, spec.ClusterIPs = "", nil
+		}
+		if slices.Equal(spec.IPFamilies, oldSpec.IPFamilies) {
+			spec.IPFamilies = nil
+		}
+		if reflect.DeepEqual(spec.IPFamilyPolicy, oldSpec.IPFamilyPolicy) {
+			spec.IPFamilyPolicy = nil
+		}
+		if reflect.DeepEqual(spec.InternalTrafficPolicy, oldSpec.InternalTrafficPolicy) {
+			spec.InternalTrafficPolicy = nil
+		}
+	}
+	exposed := func(t corev1.ServiceType) bool {
+		return t == corev1.ServiceTypeNodePort || t == corev1.ServiceTypeLoadBalancer
+	}
+	if !exposed(spec.Type) && exposed(oldSpec.Type) {
+		if sameNodePorts(spec.Ports, oldSpec.Ports) {
+			for i := range spec.Ports {
+				spec.Ports[i].NodePort = 0
+			}
+		}
+		if spec.ExternalTrafficPolicy == oldSpec.ExternalTrafficPolicy {
+			spec.ExternalTrafficPolicy = ""
+		}
+	}
+	if spec.Type != corev1.ServiceTypeLoadBalancer && oldSpec.Type == corev1.ServiceTypeLoadBalancer {
+		if spec.HealthCheckNodePort == oldSpec.HealthCheckNodePort {
+			spec.HealthCheckNodePort = 0
+		}
+		if reflect.DeepEqual(spec.AllocateLoadBalancerNodePorts, oldSpec.AllocateLoadBalancerNodePorts) {
+			spec.AllocateLoadBalancerNodePorts = nil
+		}
+		if reflect.DeepEqual(spec.LoadBalancerClass, oldSpec.LoadBalancerClass) {
+			spec.LoadBalancerClass = nil
+		}
+	}
+}
+
+// sameNodePorts is whether every port keeps the node port the stored port
+// at its place had.
+func sameNodePorts(ports, old []corev1.ServicePort) bool {
+	for i, p := range ports {
+		if p.NodePort == 0 {
+			continue
+		}
+		if i >= len(old) || old[i].NodePort != p.NodePort {
+			return false
+		}
+	}
+	return true
 }
 
 // SetDefaultsEndpoints sets port protocol TCP.
