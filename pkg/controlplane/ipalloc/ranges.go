@@ -50,7 +50,7 @@ func ParseServiceCIDR(value string) (netip.Prefix, error) {
 // any index from first on.
 type space struct {
 	first, dynamicFirst, upperFirst, end int
-	item                     func(i int) string
+	item                                 func(i int) string
 	// index maps an item back to its index, false when outside the space.
 	index func(item string) (int, bool)
 	// describe names the valid range in error messages.
@@ -95,7 +95,7 @@ func newPortSpace(r utilnet.PortRange) space {
 	return space{
 		first: 0, dynamicFirst: 0, end: r.Size, describe: r.String(),
 		upperFirst: staticBand(r.Size, 32, 128),
-		item: func(i int) string { return strconv.Itoa(r.Base + i) },
+		item:       func(i int) string { return strconv.Itoa(r.Base + i) },
 		index: func(item string) (int, bool) {
 			p, err := strconv.Atoi(item)
 			return p - r.Base, err == nil && r.Contains(p)
