@@ -26,6 +26,7 @@ import (
 type Handler struct {
 	cfg      Config
 	identity identityHeaders
+	buffers  *bufferPool
 
 	mu          sync.RWMutex
 	apiServices map[string]*target
@@ -43,7 +44,7 @@ type target struct {
 // is called.
 func NewHandler(cfg Config) *Handler {
 	cfg = cfg.withDefaults()
-	return &Handler{cfg: cfg, identity: newIdentityHeaders(cfg), apiServices: map[string]*target{}}
+	return &Handler{cfg: cfg, identity: newIdentityHeaders(cfg), buffers: newBufferPool(), apiServices: map[string]*target{}}
 }
 
 // UpdateAPIService starts or keeps proxying for a remote APIService, using
@@ -206,7 +207,8 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 				pr.Out.Header.Set("Audit-ID", id)
 			}
 		},
-		Transport: rt,
+		Transport:  rt,
+		BufferPool: h.buffers,
 		// Zero, not -1: ReverseProxy already flushes every write of a
 		// response without Content-Length (watches, chunked lists, event
 		// streams), and a response of known length then leaves in one write
