@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
@@ -72,13 +73,23 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	slices := cfg.KubeInformers.Discovery().V1().EndpointSlices()
 
 	var resolver resolve.Resolver = resolve.NewClusterIPResolver(core.Services().Lister())
+	resolvedFrom := []cache.SharedIndexInformer{core.Services().Informer()}
 	if cfg.EndpointRouting {
 		resolver = resolve.NewEndpointResolver(core.Services().Lister(), slices.Lister(), core.Endpoints().Lister())
+		resolvedFrom = append(resolvedFrom, core.Endpoints().Informer(), slices.Informer())
 	}
 	transports := backend.NewTransports(proxyCert)
 
+	// The proxy resolves on every request, so it reads a cache kept current
+	// by the same informers' events; the controllers read the listers.
+	proxyResolver := resolve.NewCached(resolver)
+	for _, informer := range resolvedFrom {
+		if err := proxyResolver.InvalidateOn(informer); err != nil {
+			return err
+		}
+	}
 	proxyHandler := proxy.NewHandler(proxy.Config{
-		Resolver: resolver, Transports: transports, Serializer: cfg.Codecs,
+		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs,
 		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
 		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
 	})
