@@ -143,14 +143,13 @@ func PreserveServiceAllocations(obj, old *corev1.Service) {
 // client left them unchanged, as kube-apiserver's service strategy does: a
 // patch of spec.type alone then works (to ExternalName drops the cluster
 // IPs and IP families; to ClusterIP drops node ports and the external
-// traffic policy; away from LoadBalancer drops its fields). Call it before
+// traffic policy; away from LoadBalancer drops its fields; leaving
+// LoadBalancer with externalTrafficPolicy Local drops the health check node
+// port). Call it before
 // PreserveServiceAllocations.
 func DropServiceTypeDependentFields(obj, old *corev1.Service) {
 	spec, oldSpec := &obj.Spec, &old.Spec
-	if spec.Type == oldSpec.Type {
-		return
-	}
-	if spec.Type == corev1.ServiceTypeExternalName {
+	if spec.Type == corev1.ServiceTypeExternalName && oldSpec.Type != corev1.ServiceTypeExternalName {
 		if spec.ClusterIP == oldSpec.ClusterIP && slices.Equal(spec.ClusterIPs, oldSpec.ClusterIPs) {
 			spec.ClusterIP, spec.ClusterIPs = "", nil
 		}
@@ -177,10 +176,11 @@ func DropServiceTypeDependentFields(obj, old *corev1.Service) {
 			spec.ExternalTrafficPolicy = ""
 		}
 	}
+	needsHealthCheck := spec.Type == corev1.ServiceTypeLoadBalancer && spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+	if !needsHealthCheck && spec.HealthCheckNodePort == oldSpec.HealthCheckNodePort {
+		spec.HealthCheckNodePort = 0
+	}
 	if spec.Type != corev1.ServiceTypeLoadBalancer && oldSpec.Type == corev1.ServiceTypeLoadBalancer {
-		if spec.HealthCheckNodePort == oldSpec.HealthCheckNodePort {
-			spec.HealthCheckNodePort = 0
-		}
 		if reflect.DeepEqual(spec.AllocateLoadBalancerNodePorts, oldSpec.AllocateLoadBalancerNodePorts) {
 			spec.AllocateLoadBalancerNodePorts = nil
 		}

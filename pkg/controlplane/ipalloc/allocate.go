@@ -82,10 +82,15 @@ func (a *ServiceAllocator) allocateClusterIP(ctx context.Context, t *allocation,
 	if serviceType(svc) == corev1.ServiceTypeExternalName {
 		return nil
 	}
+	ips := clusterIPs(svc)
 	if old != nil && serviceType(old) != corev1.ServiceTypeExternalName && len(clusterIPs(old)) > 0 {
+		// Validation refuses any change of the IPs held; only a second
+		// (dual-stack) IP is an addition, which this range cannot serve.
+		if len(ips) > 1 || svc.Spec.IPFamilyPolicy != nil && *svc.Spec.IPFamilyPolicy == corev1.IPFamilyPolicyRequireDualStack {
+			return invalid(svc, a.checkFamilies(svc)...)
+		}
 		return nil
 	}
-	ips := clusterIPs(svc)
 	if len(ips) > 0 && ips[0] == corev1.ClusterIPNone {
 		return nil // headless
 	}

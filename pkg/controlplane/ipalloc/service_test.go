@@ -96,6 +96,16 @@ func TestServiceAllocation(t *testing.T) {
 		_, err = services.Update(ctx, svc, metav1.UpdateOptions{})
 		wantInvalid(t, err, "spec.clusterIPs[0]", "may not change once set")
 	})
+	t.Run("update: a second (dual-stack) IP is refused", func(t *testing.T) {
+		svc, err := services.Get(ctx, "requested", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, "fd00::10")
+		svc.Spec.IPFamilyPolicy = ptr(corev1.IPFamilyPolicyPreferDualStack)
+		_, err = services.Update(ctx, svc, metav1.UpdateOptions{})
+		wantInvalid(t, err, "spec.clusterIPs[1]", "not configured for dual-stack")
+	})
 	t.Run("update: a replace without clusterIP keeps it", func(t *testing.T) {
 		svc, err := services.Get(ctx, "requested", metav1.GetOptions{})
 		if err != nil {
@@ -218,6 +228,13 @@ func TestServiceAllocation(t *testing.T) {
 		if hc := out.Spec.HealthCheckNodePort; hc < 30000 || hc > 30009 || hc == out.Spec.Ports[0].NodePort {
 			t.Fatalf("healthCheckNodePort = %d, want another free port of 30000-30009", hc)
 		}
+		hc := out.Spec.HealthCheckNodePort
+		out, err := services.Patch(ctx, "lb-local", types.MergePatchType, []byte(`{"spec":{"externalTrafficPolicy":"Cluster"}}`), metav1.PatchOptions{})
+		if err != nil || out.Spec.HealthCheckNodePort != 0 {
+			t.Fatalf("externalTrafficPolicy Cluster: %v, healthCheckNodePort %d, want none", err, out.Spec.HealthCheckNodePort)
+		}
+		mustCreate(t, s, service("hc-reuse", withType(corev1.ServiceTypeNodePort), withNodePorts(hc)))
+		mustDelete(t, s, "hc-reuse")
 		mustDelete(t, s, "lb-local")
 	})
 	t.Run("node ports: NodePort to ClusterIP releases them", func(t *testing.T) {
@@ -366,3 +383,5 @@ func TestServiceConcurrentCreates(t *testing.T) {
 		seen[ip] = i
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
