@@ -1,6 +1,7 @@
 // Package proxy measures what the aggregator costs: the same GET of a small
 // object, sent straight to the real sample-apiserver and through aggkit, at
-// several concurrencies, reported as ratios of the two. Run:
+// several concurrencies, reported as ratios of the two, with a bare Go
+// reverse proxy beside them as the floor any Go aggregator stands on. Run:
 //
 //	go test -run '^$' -bench . -benchtime 1x ./bench/proxy
 package proxy
@@ -41,6 +42,7 @@ func BenchmarkProxy(b *testing.B) {
 	aggRoots.AppendCertsFromPEM(aggCA)
 	direct := newClient(cert, sample.CA(b), sample.URL)
 	through := newClient(cert, aggRoots, a.RESTConfig().Host)
+	bare := bareProxy(b, a.DataDir, sample.URL, sample.CA(b))
 
 	// CPU time per request of each server is the figure that other load on
 	// a shared machine disturbs least.
@@ -52,7 +54,7 @@ func BenchmarkProxy(b *testing.B) {
 		return (cpuTime(pid) - before) / time.Duration(r.n)
 	}
 
-	fmt.Printf("\n%-12s %5s %10s %10s %12s %12s %12s\n", "path", "conc", "p50", "p99", "req/s", "aggkit cpu", "sample cpu")
+	fmt.Printf("\n%-13s %5s %10s %10s %12s %12s %12s\n", "path", "conc", "p50", "p99", "req/s", "aggkit cpu", "sample cpu")
 	for _, conc := range []int{1, 16, 64} {
 		sampleBefore := cpuTime(samplePID)
 		d := measure(b, direct, conc, 3*time.Second)
@@ -69,14 +71,24 @@ func BenchmarkProxy(b *testing.B) {
 			wait()
 		}
 		backendConns := establishedTo(portOf(sample.URL))
-		fmt.Printf("%-12s %5d %10s %10s %12.0f %12s %12s\n", "direct", conc, d.p50, d.p99, d.rps, "", dSample)
-		fmt.Printf("%-12s %5d %10s %10s %12.0f %12s %12s\n", "via aggkit", conc, t.p50, t.p99, t.rps, tAggkit, tSample)
-		fmt.Printf("%-12s %5d %10s %10s %11.0f%%   (aggkit->backend TCP connections: %d)\n", "added/kept", conc, t.p50-d.p50, t.p99-d.p99, 100*t.rps/d.rps, backendConns)
+		through.client.CloseIdleConnections()
+		sampleBefore = cpuTime(samplePID)
+		f := measure(b, bare, conc, 3*time.Second)
+		fSample := cpuPerRequest(samplePID, sampleBefore, f)
+		bare.client.CloseIdleConnections()
+		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "direct", conc, d.p50, d.p99, d.rps, "", dSample)
+		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "via aggkit", conc, t.p50, t.p99, t.rps, tAggkit, tSample)
+		fmt.Printf("%-13s %5d %10s %10s %11.0f%%   (aggkit->backend TCP connections: %d)\n", "added/kept", conc, t.p50-d.p50, t.p99-d.p99, 100*t.rps/d.rps, backendConns)
+		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "bare Go proxy", conc, f.p50, f.p99, f.rps, "", fSample)
+		fmt.Printf("%-13s %5d %10s %10s %11.0f%%\n", "added/kept", conc, f.p50-d.p50, f.p99-d.p99, 100*f.rps/d.rps)
 		b.ReportMetric(float64((t.p50 - d.p50).Microseconds()), fmt.Sprintf("added-p50-us/c%d", conc))
 		b.ReportMetric(100*t.rps/d.rps, fmt.Sprintf("kept-throughput-%%/c%d", conc))
 		b.ReportMetric(float64(tAggkit.Microseconds()), fmt.Sprintf("aggkit-cpu-us-per-req/c%d", conc))
+		b.ReportMetric(float64((f.p50 - d.p50).Microseconds()), fmt.Sprintf("bare-added-p50-us/c%d", conc))
+		b.ReportMetric(100*f.rps/d.rps, fmt.Sprintf("bare-kept-throughput-%%/c%d", conc))
 	}
 	fmt.Println("targets: added p50 under 0.5ms at c=1; at least 85% of direct throughput at c=64 (kube-apiserver 1.37: +1.66ms, 45%)")
+	fmt.Println("the bare Go proxy is the floor: what a reverse proxy with no API server around it costs on this machine")
 }
 
 type target struct {
