@@ -37,9 +37,15 @@ func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, err error)
 	responsewriters.ErrorNegotiated(err, h.cfg.Serializer, schema.GroupVersion{Version: "v1"}, w, r)
 }
 
-// proxyFailure maps what went wrong while proxying to a Status naming the APIService.
-func proxyFailure(apiService string, err error) error {
+// proxyFailure maps what went wrong while proxying to a Status naming the
+// APIService. discovery says the deadline, if one passed, was the proxy's
+// own bound on a discovery request rather than the request's timeout.
+func proxyFailure(apiService string, discovery bool, err error) error {
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && !discovery:
+		// --request-timeout passed: 504 Timeout, as the timeout filter of
+		// the default chain answers.
+		return apierrors.NewTimeoutError(fmt.Sprintf("request did not complete within the allotted timeout: APIService %s did not answer in time", apiService), 0)
 	case errors.Is(err, errRedirect):
 		return &apierrors.StatusError{ErrStatus: metav1.Status{
 			Status:  metav1.StatusFailure,
@@ -57,13 +63,13 @@ func proxyFailure(apiService string, err error) error {
 
 // errorHandler is the httputil.ReverseProxy hook for failures before the
 // response started.
-func (h *Handler) errorHandler(apiService string) func(http.ResponseWriter, *http.Request, error) {
+func (h *Handler) errorHandler(apiService string, discovery bool) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			klog.V(4).InfoS("Client went away before the backend answered", "apiService", apiService, "path", r.URL.Path)
 		} else {
 			klog.V(2).InfoS("Proxying to APIService failed", "apiService", apiService, "path", r.URL.Path, "err", err)
 		}
-		h.writeStatus(w, r, proxyFailure(apiService, err))
+		h.writeStatus(w, r, proxyFailure(apiService, discovery, err))
 	}
 }

@@ -146,7 +146,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The request is now the backend's work: let API priority and fairness
 	// release the seats it holds (matters for long watches).
 	utilflowcontrol.RequestDelegated(r.Context())
-	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r)).ServeHTTP(w, r)
+	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r), discovery).ServeHTTP(w, r)
 }
 
 // apiServiceForPath returns the APIService name serving path and whether
@@ -190,7 +190,7 @@ func isUpgrade(r *http.Request) bool {
 
 // reverseProxy builds the per-request proxy: cheap, and it lets the
 // rewrite close over this request's user and addresses.
-func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade bool) *httputil.ReverseProxy {
+func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade, discovery bool) *httputil.ReverseProxy {
 	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper}
 	if upgrade {
 		rt.roundTrip = transport.UpgradeRoundTripper
@@ -215,7 +215,7 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 		// instead of a header frame flushed early and a body frame after it.
 		FlushInterval:  0,
 		ModifyResponse: h.checkResponse(upgrade),
-		ErrorHandler:   h.errorHandler(name),
+		ErrorHandler:   h.errorHandler(name, discovery),
 		ErrorLog:       errorLog,
 	}
 }
@@ -235,4 +235,18 @@ func (h *Handler) checkResponse(upgrade bool) func(*http.Response) error {
 		}
 		return nil
 	}
+}
+
+// Proxies reports whether path belongs to a remote APIService this handler
+// proxies (available or not), so that the server can route it to the
+// shorter filter chain for proxied requests.
+func (h *Handler) Proxies(path string) bool {
+	name, _ := apiServiceForPath(path)
+	if name == "" {
+		return false
+	}
+	h.mu.RLock()
+	_, ok := h.apiServices[name]
+	h.mu.RUnlock()
+	return ok
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 	"github.com/aggkit/aggkit/pkg/aggregator/backend/backendtest"
@@ -61,6 +62,8 @@ type harness struct {
 	services, slices    cache.Indexer
 	handler             *Handler
 	front               *httptest.Server
+	// requestTimeout, when set, is the deadline the front gives requests.
+	requestTimeout time.Duration
 	// user is put into each request's context; nil leaves it out.
 	user user.Info
 }
@@ -100,6 +103,11 @@ func newHarness(t *testing.T, mutate func(*Config)) *harness {
 	h.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.user != nil {
 			r = r.WithContext(request.WithUser(r.Context(), h.user))
+		}
+		if h.requestTimeout > 0 { // as the server's WithRequestDeadline filter
+			ctx, cancel := context.WithTimeout(r.Context(), h.requestTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
 		}
 		h.handler.ServeHTTP(w, r)
 	}))

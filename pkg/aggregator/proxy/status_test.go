@@ -32,6 +32,12 @@ func TestStatusLadder(t *testing.T) {
 			_, _ = w.Write([]byte("hello"))
 		},
 		"no upgrade": func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("plain")) },
+		"hang": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-hung:
+			case <-r.Context().Done():
+			}
+		},
 	}
 	otherCA := func(*harness) []byte { return backendtest.NewCA(t, "other-ca").CertPEM() }
 
@@ -93,6 +99,10 @@ func TestStatusLadder(t *testing.T) {
 		{name: "redirect rejected", backend: "redirect", path: groupPath, wantCode: 502, wantInMsg: "redirect"},
 		{name: "304 without Location passes", backend: "not modified", path: groupPath, wantCode: 304},
 		{name: "hung discovery bounded", backend: "hang on discovery", path: groupPath, wantCode: 503, wantReason: metav1.StatusReasonServiceUnavailable, wantInMsg: "context deadline exceeded"},
+		{
+			name: "request timeout passes", backend: "hang", path: groupPath + "/flunders",
+			wantCode: 504, wantReason: metav1.StatusReasonTimeout, wantInMsg: "did not complete within the allotted timeout",
+		},
 		{name: "deeper paths are not discovery", backend: "hang on discovery", path: groupPath + "/flunders", wantCode: 200, wantBody: "hello"},
 		{
 			name: "upgrade answered without switching", backend: "no upgrade", path: groupPath + "/namespaces/a/pods/b/exec",
@@ -120,6 +130,9 @@ func TestStatusLadder(t *testing.T) {
 			})
 			if tt.noUser {
 				h.user = nil
+			}
+			if tt.backend == "hang" {
+				h.requestTimeout = 200 * time.Millisecond
 			}
 			r := h.do(t, http.MethodGet, tt.path, nil, tt.header)
 			if r.code != tt.wantCode {
