@@ -53,6 +53,9 @@ type Config struct {
 	// AvailabilityLease elects one replica to write APIService status
 	// (--apiservice-availability-lease); off, every replica writes.
 	AvailabilityLease bool
+	// Routes, if set, learns which paths are proxied once Install has
+	// built the proxy.
+	Routes *ProxyRoutes
 }
 
 // Install adds the aggregation layer to server, which must have been built
@@ -93,6 +96,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
 		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
 	})
+	if cfg.Routes != nil {
+		cfg.Routes.handler.Store(proxyHandler)
+	}
 	registration, err := newRegistration(server.Handler.NonGoRestfulMux, proxyHandler, apiServices)
 	if err != nil {
 		return err

@@ -79,6 +79,8 @@ type Server struct {
 	authz        authorizer.Authorizer
 	rules        authorizer.RuleResolver
 	rbacResolver *rbac.Resolver
+	// proxyRoutes picks the filter chain of each request; see handlerChain.
+	proxyRoutes *aggregator.ProxyRoutes
 }
 
 // New prepares the control plane: certificates, storage (starting embedded
@@ -110,6 +112,8 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.LongRunningFunc = func(r *http.Request, info *apirequest.RequestInfo) bool {
 		return httpstream.IsUpgradeRequest(r) || basicLongRunning(r, info)
 	}
+	s.proxyRoutes = &aggregator.ProxyRoutes{}
+	cfg.BuildHandlerChainFunc = handlerChain(s.proxyRoutes)
 	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
@@ -186,7 +190,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
 		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
 		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
-		AvailabilityLease: o.AvailabilityLease,
+		AvailabilityLease: o.AvailabilityLease, Routes: s.proxyRoutes,
 	}); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}

@@ -1,6 +1,11 @@
 package proxy
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+	"github.com/aggkit/aggkit/pkg/aggregator/backend/backendtest"
+)
 
 func TestAPIServiceForPath(t *testing.T) {
 	tests := []struct {
@@ -51,5 +56,42 @@ func TestClaimsIdentity(t *testing.T) {
 		if got := h.claimsIdentity(tt.key); got != tt.want {
 			t.Errorf("claimsIdentity(%q) = %v; want %v", tt.key, got, tt.want)
 		}
+	}
+}
+
+// Proxies picks the proxy filter chain: only paths of a remote APIService
+// the handler knows, available or not.
+func TestProxies(t *testing.T) {
+	h := NewHandler(Config{Transports: backend.NewTransports(nil)})
+	remote := backendtest.APIService("wardle.example.com", "v1alpha1", "wardle", "api", nil)
+	h.UpdateAPIService(remote)
+	down := backendtest.APIService("down.example.com", "v1", "down", "api", nil)
+	down.Status.Conditions = nil
+	h.UpdateAPIService(down)
+	local := backendtest.APIService("apps", "v1", "", "", nil)
+	local.Spec.Service = nil
+	h.UpdateAPIService(local)
+
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{path: "/apis/wardle.example.com/v1alpha1", want: true},
+		{path: "/apis/wardle.example.com/v1alpha1/namespaces/a/flunders/b", want: true},
+		{path: "/apis/down.example.com/v1/things", want: true},
+		{path: "/apis/wardle.example.com/v1beta1/flunders", want: false},
+		{path: "/apis/wardle.example.com", want: false},
+		{path: "/apis/apps/v1/deployments", want: false},
+		{path: "/api/v1/pods", want: false},
+		{path: "/healthz", want: false},
+	}
+	for _, tt := range tests {
+		if got := h.Proxies(tt.path); got != tt.want {
+			t.Errorf("Proxies(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+	h.RemoveAPIService(remote.Name)
+	if h.Proxies("/apis/wardle.example.com/v1alpha1/flunders") {
+		t.Error("a removed APIService's paths are still proxied")
 	}
 }
