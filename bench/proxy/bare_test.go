@@ -1,47 +1,58 @@
 package proxy
 
 import (
+	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
-// bareProxy is the least any aggregator written in Go does per request,
-// and so the floor aggkit is read against: TLS and HTTP/2 in, the standard
-// library's reverse proxy, TLS and HTTP/2 out with the front-proxy client
-// certificate and a fixed identity. No authentication, authorization,
-// audit, limits or routing. It runs in the benchmark's process, which is
-// as much CPU as a process of its own on this machine.
-func bareProxy(b *testing.B, aggkitDataDir, sampleURL string, sampleCA *x509.CertPool) target {
-	backend, err := url.Parse(sampleURL)
-	if err != nil {
-		b.Fatal(err)
+// bareProxy builds and starts ./bareproxy in front of the sample: the
+// least any aggregator written in Go does per request, in a process of its
+// own as aggkit is, and so the floor aggkit is read against. It returns
+// the proxy as a target and its pid.
+func bareProxy(b *testing.B, aggkitDataDir string, sample *framework.SampleAPIServer) (target, int) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "bareproxy")
+	build := exec.Command("go", "build", "-o", bin, "./bareproxy")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build ./bareproxy: %v\n%s", err, out)
 	}
 	pki := filepath.Join(aggkitDataDir, "pki")
-	proxyCert, err := tls.LoadX509KeyPair(filepath.Join(pki, "front-proxy-client.crt"), filepath.Join(pki, "front-proxy-client.key"))
+	servingCert := filepath.Join(dir, "serving.crt")
+	cmd := exec.Command(bin, "--backend", sample.URL, "--backend-ca", sample.ServingCertFile(),
+		"--proxy-cert", filepath.Join(pki, "front-proxy-client.crt"), "--proxy-key", filepath.Join(pki, "front-proxy-client.key"),
+		"--serving-cert-out", servingCert)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	out := &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 128,
-		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{proxyCert}, RootCAs: sampleCA}}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(backend)
-			pr.Out.Header.Set("X-Remote-User", "admin")
-			pr.Out.Header.Set("X-Remote-Group", "system:masters")
-		},
-		Transport: out,
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
 	}
-	s := httptest.NewUnstartedServer(proxy)
-	s.EnableHTTP2 = true
-	s.StartTLS()
-	b.Cleanup(s.Close)
-	client := s.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 128
-	return target{client: client, url: s.URL + flunder}
+	b.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("bareproxy did not say where it listens: %v", err)
+	}
+	pem, err := os.ReadFile(servingCert)
+	if err != nil {
+		b.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	t := newClient(tls.Certificate{}, roots, strings.TrimSpace(line))
+	t.client.Transport.(*http.Transport).TLSClientConfig.Certificates = nil
+	return t, cmd.Process.Pid
 }

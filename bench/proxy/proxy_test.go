@@ -42,7 +42,7 @@ func BenchmarkProxy(b *testing.B) {
 	aggRoots.AppendCertsFromPEM(aggCA)
 	direct := newClient(cert, sample.CA(b), sample.URL)
 	through := newClient(cert, aggRoots, a.RESTConfig().Host)
-	bare := bareProxy(b, a.DataDir, sample.URL, sample.CA(b))
+	bare, barePID := bareProxy(b, a.DataDir, sample)
 
 	// CPU time per request of each server is the figure that other load on
 	// a shared machine disturbs least.
@@ -54,7 +54,7 @@ func BenchmarkProxy(b *testing.B) {
 		return (cpuTime(pid) - before) / time.Duration(r.n)
 	}
 
-	fmt.Printf("\n%-13s %5s %10s %10s %12s %12s %12s\n", "path", "conc", "p50", "p99", "req/s", "aggkit cpu", "sample cpu")
+	fmt.Printf("\n%-13s %5s %10s %10s %12s %12s %12s\n", "path", "conc", "p50", "p99", "req/s", "proxy cpu", "sample cpu")
 	for _, conc := range []int{1, 16, 64} {
 		sampleBefore := cpuTime(samplePID)
 		d := measure(b, direct, conc, 3*time.Second)
@@ -72,14 +72,14 @@ func BenchmarkProxy(b *testing.B) {
 		}
 		backendConns := establishedTo(portOf(sample.URL))
 		through.client.CloseIdleConnections()
-		sampleBefore = cpuTime(samplePID)
+		bareBefore, sampleBefore := cpuTime(barePID), cpuTime(samplePID)
 		f := measure(b, bare, conc, 3*time.Second)
-		fSample := cpuPerRequest(samplePID, sampleBefore, f)
+		fBare, fSample := cpuPerRequest(barePID, bareBefore, f), cpuPerRequest(samplePID, sampleBefore, f)
 		bare.client.CloseIdleConnections()
 		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "direct", conc, d.p50, d.p99, d.rps, "", dSample)
 		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "via aggkit", conc, t.p50, t.p99, t.rps, tAggkit, tSample)
 		fmt.Printf("%-13s %5d %10s %10s %11.0f%%   (aggkit->backend TCP connections: %d)\n", "added/kept", conc, t.p50-d.p50, t.p99-d.p99, 100*t.rps/d.rps, backendConns)
-		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "bare Go proxy", conc, f.p50, f.p99, f.rps, "", fSample)
+		fmt.Printf("%-13s %5d %10s %10s %12.0f %12s %12s\n", "bare Go proxy", conc, f.p50, f.p99, f.rps, fBare, fSample)
 		fmt.Printf("%-13s %5d %10s %10s %11.0f%%\n", "added/kept", conc, f.p50-d.p50, f.p99-d.p99, 100*f.rps/d.rps)
 		b.ReportMetric(float64((t.p50 - d.p50).Microseconds()), fmt.Sprintf("added-p50-us/c%d", conc))
 		b.ReportMetric(100*t.rps/d.rps, fmt.Sprintf("kept-throughput-%%/c%d", conc))

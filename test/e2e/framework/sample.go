@@ -84,7 +84,7 @@ func StartSampleAPIServerAt(t testing.TB, host string, port int, etcdURL, kubeco
 // CA is the pool that verifies the server's generated certificate.
 func (s *SampleAPIServer) CA(t testing.TB) *x509.CertPool {
 	t.Helper()
-	data, err := os.ReadFile(s.servingCertFile())
+	data, err := os.ReadFile(s.ServingCertFile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("timed out: %v", last)
 		case <-time.After(100 * time.Millisecond):
 		}
-		data, err := os.ReadFile(s.servingCertFile())
+		data, err := os.ReadFile(s.ServingCertFile())
 		if err != nil {
 			last = err
 			continue
@@ -144,7 +144,9 @@ func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
 
 // servingCertFile is the certificate the server presents: the one given by
 // flag, else the self-signed one it generated.
-func (s *SampleAPIServer) servingCertFile() string {
+// ServingCertFile is the PEM certificate the server serves with, which is
+// also what clients verify it against.
+func (s *SampleAPIServer) ServingCertFile() string {
 	if s.certFile != "" {
 		return s.certFile
 	}
