@@ -42,15 +42,24 @@ func StartControlPlane(ctx context.Context, dataDir string, listener net.Listene
 	// Probes are cheap on loopback; a short period makes a server that
 	// comes back without any Endpoints change Available within a second.
 	opts.AvailabilityPeriod = time.Second
+	return StartControlPlaneWith(ctx, opts)
+}
 
+// StartControlPlaneWith starts a control plane with opts, which must name
+// a DataDir and a SecureServing.Listener, and returns once it is ready.
+// Tests use it for settings StartControlPlane does not choose (shared etcd,
+// ranges, timeouts).
+func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*ControlPlane, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	server, err := controlplane.New(runCtx, opts)
 	if err != nil {
 		cancel()
-		listener.Close()
+		if opts.SecureServing.Listener != nil {
+			opts.SecureServing.Listener.Close()
+		}
 		return nil, fmt.Errorf("control plane: %w", err)
 	}
-	cp := &ControlPlane{DataDir: dataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig,
+	cp := &ControlPlane{DataDir: opts.DataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig,
 		cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(cp.done)

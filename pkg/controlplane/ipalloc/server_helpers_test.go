@@ -2,13 +2,11 @@ package ipalloc_test
 
 import (
 	"context"
-	"errors"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,9 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // testServer is a real aggkit control plane in this process.
@@ -43,56 +41,22 @@ func startServer(t *testing.T, dataDir string, configure func(*controlplane.Opti
 	if configure != nil {
 		configure(opts)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	server, err := controlplane.New(ctx, opts)
+	cp, err := runlocal.StartControlPlaneWith(t.Context(), opts)
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx) }()
-	stopped := false
+	var once sync.Once
 	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Logf("aggkit stopped: %v", err)
-		}
+		once.Do(func() {
+			if err := cp.Stop(); err != nil {
+				t.Logf("aggkit stopped: %v", err)
+			}
+		})
 	}
 	t.Cleanup(stop)
-	cfg, err := clientcmd.BuildConfigFromFlags("", server.AdminKubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := rest.CopyConfig(cp.Admin)
 	cfg.QPS, cfg.Burst = -1, 0
-	waitReady(t, cfg, done)
 	return &testServer{client: kubernetes.NewForConfigOrDie(cfg), stop: stop}
-}
-
-func waitReady(t *testing.T, cfg *rest.Config, done <-chan error) {
-	t.Helper()
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer httpClient.CloseIdleConnections()
-	for {
-		resp, err := httpClient.Get(cfg.Host + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("aggkit stopped before it was ready: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 func dataDir(t *testing.T) string { return filepath.Join(t.TempDir(), "aggkit") }
