@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,9 +66,7 @@ func TestProxyIdentity(t *testing.T) {
 	k := framework.NewKubectl(t, a.Kubeconfig)
 	serving := framework.NewServingCert(t, "echo", "api")
 	backend := echoBackend(t, a, serving)
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(backend.URL, "https://"))
-	k.Apply(framework.RegistrationManifest("echo", "api", "echo.example.com", "v1", atoi(t, port), serving.CA.CertPEM()))
-	k.MustRun("wait", "--for=condition=Available", "apiservice/v1.echo.example.com", "--timeout=60s")
+	registerBackend(t, k, serving, backend.URL, "echo")
 
 	// bob may read echoes, nothing more.
 	k.Apply(`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"echo-reader"},

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -252,9 +251,7 @@ func TestSPDYUpgradesThroughProxy(t *testing.T) {
 	k := framework.NewKubectl(t, a.Kubeconfig)
 	serving := framework.NewServingCert(t, "streams", "api")
 	backend := startStreamBackend(t, a, serving)
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(backend.URL, "https://"))
-	k.Apply(framework.RegistrationManifest("streams", "api", "streams.example.com", "v1", atoi(t, port), serving.CA.CertPEM()))
-	k.MustRun("wait", "--for=condition=Available", "apiservice/v1.streams.example.com", "--timeout=60s")
+	registerBackend(t, k, serving, backend.URL, "streams")
 
 	// bob may exec and port-forward into echoes in default, as a pod user
 	// may for pods; carol has no rights.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,9 +71,7 @@ func TestProxiedRequestTimeout(t *testing.T) {
 	const watchLines = 12 // 3.6 s of events: longer than the request timeout
 	var hangs atomic.Int32
 	backend := slowBackend(t, serving, watchLines, &hangs, abandoned)
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(backend.URL, "https://"))
-	k.Apply(framework.RegistrationManifest("slow", "api", "slow.example.com", "v1", atoi(t, port), serving.CA.CertPEM()))
-	k.MustRun("wait", "--for=condition=Available", "apiservice/v1.slow.example.com", "--timeout=60s")
+	registerBackend(t, k, serving, backend.URL, "slow")
 
 	cfg := a.RESTConfig()
 	client := framework.HTTPClient(t, cfg)
