@@ -26,10 +26,10 @@ func bareProxy(b *testing.B, aggkitDataDir string, sample *framework.SampleAPISe
 		b.Fatalf("go build ./bareproxy: %v\n%s", err, out)
 	}
 	pki := filepath.Join(aggkitDataDir, "pki")
-	servingCert := filepath.Join(dir, "serving.crt")
+	serving := framework.NewServingCert(b, "bench", "bareproxy") // valid for 127.0.0.1
 	cmd := exec.Command(bin, "--backend", sample.URL, "--backend-ca", sample.ServingCertFile(),
 		"--proxy-cert", filepath.Join(pki, "front-proxy-client.crt"), "--proxy-key", filepath.Join(pki, "front-proxy-client.key"),
-		"--serving-cert-out", servingCert)
+		"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -46,12 +46,8 @@ func bareProxy(b *testing.B, aggkitDataDir string, sample *framework.SampleAPISe
 	if err != nil {
 		b.Fatalf("bareproxy did not say where it listens: %v", err)
 	}
-	pem, err := os.ReadFile(servingCert)
-	if err != nil {
-		b.Fatal(err)
-	}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	roots.AppendCertsFromPEM(serving.CA.CertPEM())
 	t := newClient(tls.Certificate{}, roots, strings.TrimSpace(line))
 	t.client.Transport.(*http.Transport).TLSClientConfig.Certificates = nil
 	return t, cmd.Process.Pid

@@ -3,28 +3,20 @@
 // own as aggkit is. TLS and HTTP/2 in, the standard library's reverse
 // proxy, TLS and HTTP/2 out with the front-proxy client certificate and a
 // fixed identity. No authentication, authorization, audit, limits or
-// routing. It serves a certificate for 127.0.0.1 that it makes up at start,
-// writes that certificate to --serving-cert-out, and prints its URL.
+// routing. It prints the URL it listens on.
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"time"
 )
 
 func main() {
@@ -32,7 +24,8 @@ func main() {
 	backendCA := flag.String("backend-ca", "", "PEM file of the CA the backend's serving certificate is verified with")
 	proxyCert := flag.String("proxy-cert", "", "client certificate presented to the backend")
 	proxyKey := flag.String("proxy-key", "", "key of --proxy-cert")
-	servingOut := flag.String("serving-cert-out", "", "where to write this proxy's own serving certificate (PEM), for clients to trust")
+	servingCert := flag.String("tls-cert-file", "", "this proxy's serving certificate, for 127.0.0.1")
+	servingKey := flag.String("tls-private-key-file", "", "key of --tls-cert-file")
 	flag.Parse()
 
 	backend, err := url.Parse(*backendURL)
@@ -48,12 +41,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("--proxy-cert: %v", err)
 	}
-	serving, certPEM, err := selfSigned()
+	serving, err := tls.LoadX509KeyPair(*servingCert, *servingKey)
 	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*servingOut, certPEM, 0o600); err != nil {
-		log.Fatal(err)
+		log.Fatalf("--tls-cert-file: %v", err)
 	}
 
 	proxy := &httputil.ReverseProxy{
@@ -72,24 +62,4 @@ func main() {
 	fmt.Printf("https://%s\n", listener.Addr())
 	server := &http.Server{Handler: proxy, TLSConfig: &tls.Config{Certificates: []tls.Certificate{serving}, NextProtos: []string{"h2", "http/1.1"}}}
 	log.Fatal(server.ServeTLS(listener, "", ""))
-}
-
-// selfSigned makes a serving certificate for 127.0.0.1 that is its own CA.
-func selfSigned() (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	template := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bareproxy"},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
