@@ -89,13 +89,6 @@ func TestCachedFollowsInformerEvents(t *testing.T) {
 		t.Errorf("10 repeated resolves asked the listers %d times, want 0", calls)
 	}
 
-	// A slice of another Service leaves this answer alone.
-	other := slice("other-1", discoveryv1.AddressTypeIPv4, "https", 8443, ep{addr: "10.9.0.1"})
-	other.Labels[discoveryv1.LabelServiceName] = "other"
-	if _, err := client.DiscoveryV1().EndpointSlices(ns).Create(ctx, other, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
 	// A second ready endpoint shows once its slice event arrives.
 	second := slice("api-2", discoveryv1.AddressTypeIPv4, "https", 8443, ep{addr: "10.1.0.2", ready: ptr.To(true)})
 	if _, err := client.DiscoveryV1().EndpointSlices(ns).Create(ctx, second, metav1.CreateOptions{}); err != nil {
@@ -135,5 +128,54 @@ func TestCachedDropsAnswersRacingAnEvent(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Errorf("resolver asked %d times, want 2: the answer computed across an invalidation must not be kept", calls)
+	}
+}
+
+// Events name the Service they concern, and only its answers are dropped.
+func TestCachedForgetsOnlyTheServiceAnEventNames(t *testing.T) {
+	otherSlice := slice("other-1", discoveryv1.AddressTypeIPv4, "https", 8443)
+	otherSlice.Labels[discoveryv1.LabelServiceName] = "other"
+	unlabelled := slice("loose", discoveryv1.AddressTypeIPv4, "https", 8443)
+	delete(unlabelled.Labels, discoveryv1.LabelServiceName)
+	tests := []struct {
+		obj    any
+		want   string
+		wantOK bool
+	}{
+		{obj: service(nil), want: svcName, wantOK: true},
+		{obj: &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName}}, want: svcName, wantOK: true},
+		{obj: slice("api-1", discoveryv1.AddressTypeIPv4, "https", 8443), want: svcName, wantOK: true},
+		{obj: otherSlice, want: "other", wantOK: true},
+		{obj: unlabelled, wantOK: false},
+		{obj: &corev1.ConfigMap{}, wantOK: false},
+	}
+	for _, tt := range tests {
+		got, ok := serviceOf(tt.obj)
+		if ok != tt.wantOK || (ok && (got.Namespace != ns || got.Name != tt.want)) {
+			t.Errorf("serviceOf(%T %v) = %v, %v; want %s/%s, %v", tt.obj, tt.obj, got, ok, ns, tt.want, tt.wantOK)
+		}
+	}
+
+	calls := 0
+	cached := NewCached(ResolverFunc(func(namespace, name string, port int32) ([]string, error) {
+		calls++
+		return []string{"10.0.0.1:443"}, nil
+	}))
+	resolve := func() {
+		if _, err := cached.Resolve(ns, svcName, 443); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolve()
+	cached.Invalidate(ns, "other")
+	cached.Invalidate("elsewhere", svcName)
+	resolve()
+	if calls != 1 {
+		t.Fatalf("resolver asked %d times; other Services' events must keep this answer", calls)
+	}
+	cached.Invalidate(ns, svcName)
+	resolve()
+	if calls != 2 {
+		t.Errorf("resolver asked %d times, want 2: this Service's event must drop its answer", calls)
 	}
 }
