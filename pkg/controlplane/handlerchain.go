@@ -34,7 +34,7 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 		if c.FlowControl != nil || c.GoawayChance > 0 || c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
 			return full
 		}
-		proxied := proxyChain(apiHandler, c)
+		proxied := proxyChain(routes, c)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if routes.Proxied(r.URL.Path) {
 				proxied.ServeHTTP(w, r)
@@ -46,10 +46,11 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 }
 
 // proxyChain is genericapiserver.DefaultBuildHandlerChain without tracing,
-// filter latency tracking and the timeout goroutine; see handlerChain.
-// Filters are listed innermost first, as there.
-func proxyChain(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-	handler := genericapifilters.WithAuthorization(apiHandler, c.Authorization.Authorizer, c.Serializer)
+// filter latency tracking and the timeout goroutine, around the proxy
+// itself rather than the server's mux; see handlerChain. Filters are
+// listed innermost first, as there.
+func proxyChain(proxy http.Handler, c *genericapiserver.Config) http.Handler {
+	handler := genericapifilters.WithAuthorization(proxy, c.Authorization.Authorizer, c.Serializer)
 	handler = genericfilters.WithMaxInFlightLimit(handler, c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
 	if c.FeatureGate.Enabled(genericfeatures.ConstrainedImpersonation) {
 		handler = impersonation.WithConstrainedImpersonation(handler, c.Authorization.Authorizer, c.Serializer)
