@@ -42,14 +42,7 @@ type ResourceOptions struct {
 // code. Creating a kind and version that exist says so and changes nothing
 // (no error: the project already is what was asked for).
 func CreateResource(ctx context.Context, o ResourceOptions) error {
-	out := o.Out
-	if out == nil {
-		out = io.Discard
-	}
-	if o.Dir == "" {
-		o.Dir = "."
-	}
-	dir, err := filepath.Abs(o.Dir)
+	out, dir, err := outputAndDir(o.Out, o.Dir)
 	if err != nil {
 		return err
 	}

@@ -38,14 +38,7 @@ var keptIfPresent = map[string]bool{"README.md": true, ".gitignore": true}
 // test. It refuses a folder that already has a go.mod or aggkit.yaml, and
 // writes nothing unless it can write everything.
 func InitRepo(ctx context.Context, o InitOptions) error {
-	out := o.Out
-	if out == nil {
-		out = io.Discard
-	}
-	if o.Dir == "" {
-		o.Dir = "."
-	}
-	dir, err := filepath.Abs(o.Dir)
+	out, dir, err := outputAndDir(o.Out, o.Dir)
 	if err != nil {
 		return err
 	}
