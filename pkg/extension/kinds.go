@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/version"
 )
 
@@ -132,8 +131,4 @@ func sortVersions(vs []string) {
 // newOf returns a fresh zero value of obj's type.
 func newOf(obj runtime.Object) runtime.Object {
 	return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(runtime.Object)
-}
-
-func gvr(group, ver, resource string) schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: group, Version: ver, Resource: resource}
 }
