@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 	"github.com/aggkit/aggkit/pkg/aggregator/backend/backendtest"
@@ -193,5 +194,76 @@ func TestBlameRequest(t *testing.T) {
 				t.Fatalf("answer %d; want %d", blamed.status.ErrStatus.Code, tt.wantCode)
 			}
 		})
+	}
+}
+
+// codeRecorder remembers the status code a handler wrote.
+type codeRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (c *codeRecorder) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *codeRecorder) Write(p []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	return c.ResponseWriter.Write(p)
+}
+
+func (c *codeRecorder) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// TestClientGoneIsNotABackendFailure: a client hanging up while the
+// backend works is logged as 499, not as the backend's 503, and the
+// address stays in rotation.
+func TestClientGoneIsNotABackendFailure(t *testing.T) {
+	h := newHarness(t, nil)
+	arrived := make(chan struct{}, 1)
+	b := h.startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	h.route(t, b.Address)
+	h.register(nil)
+	codes := make(chan int, 1)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &codeRecorder{ResponseWriter: w}
+		h.handler.ServeHTTP(rec, r.WithContext(request.WithUser(r.Context(), h.user)))
+		codes <- rec.code
+	}))
+	t.Cleanup(front.Close)
+
+	ctx, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, front.URL+groupPath+"/flunders", nil)
+	go func() {
+		if resp, err := front.Client().Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	guardTimer := time.NewTimer(guard)
+	defer guardTimer.Stop()
+	select {
+	case <-arrived:
+	case <-guardTimer.C:
+		t.Fatal("the request never reached the backend")
+	}
+	hangUp()
+	select {
+	case code := <-codes:
+		if code != statusClientClosedRequest {
+			t.Errorf("the proxy wrote %d for a client that left; want %d", code, statusClientClosedRequest)
+		}
+	case <-guardTimer.C:
+		t.Fatal("the proxy did not return after the client left")
+	}
+	if failing := h.failing(); len(failing) > 0 {
+		t.Errorf("addresses marked failing after a client left: %v", failing)
 	}
 }
