@@ -52,13 +52,21 @@ func blameRequest(err error, out *http.Request, body *replayGuard) *requestError
 	switch {
 	case strings.Contains(err.Error(), h2HeaderListTooLarge):
 		return &requestError{status: headersTooLarge(fmt.Sprintf("the request's %d KiB of headers (path included) are more than the backend accepts", size>>10)), err: err}
-	case size > largeRequestHeaderBytes:
+	case size > largeRequestHeaderBytes && !isHTTP2(err):
 		// An HTTP/1.1 backend refuses oversized headers by answering 431
-		// and closing; the client, still writing, often sees only the
-		// connection reset, not the answer.
+		// and closing; the client, still writing, may see only the
+		// connection reset, not the answer. (HTTP/2 checks the backend's
+		// limit before sending, above, so its failures are the backend's.)
 		return &requestError{status: headersTooLarge(fmt.Sprintf("the backend closed the connection while receiving the request's %d KiB of headers (path included), probably more than it accepts: %v", size>>10, err)), err: err}
 	}
 	return nil
+}
+
+// isHTTP2 reports whether err came from an HTTP/2 connection; net/http's
+// HTTP/2 errors are unexported types, so only their text tells.
+func isHTTP2(err error) bool {
+	text := err.Error()
+	return strings.Contains(text, "http2:") || strings.Contains(text, "stream error:")
 }
 
 // headersTooLarge is 431 Request Header Fields Too Large. The reason is

@@ -175,6 +175,7 @@ func TestBlameRequest(t *testing.T) {
 		{name: "reset on a small request", err: reset, req: small},
 		{name: "reset on a large request", err: reset, req: large, wantCode: http.StatusRequestHeaderFieldsTooLarge},
 		{name: "HTTP/2 header list over the backend's limit", err: errors.New("http2: " + h2HeaderListTooLarge), req: small, wantCode: http.StatusRequestHeaderFieldsTooLarge},
+		{name: "HTTP/2 stream reset on a large request", err: errors.New("stream error: stream ID 3; INTERNAL_ERROR; received from peer"), req: large},
 		{name: "dial error on a large request", err: &backend.DialError{Address: "10.0.0.1:443", Err: errors.New("connection refused")}, req: large},
 		{name: "client body read error", err: context.Canceled, req: small, body: readFailed, wantCode: http.StatusBadRequest},
 	}
