@@ -39,6 +39,9 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 			// The client left or the request timed out: not the backend's fault.
 			return nil, err
 		}
+		if blamed := blameRequest(err, out, body); blamed != nil {
+			return nil, blamed
+		}
 		last = err
 		a.balancer.failed(addr, err)
 		// A failed connection usually means the others to that address are
@@ -88,6 +91,9 @@ func retryable(method string, err error, body *replayGuard) bool {
 type replayGuard struct {
 	body io.ReadCloser
 	read atomic.Bool
+	// readErr is the first error reading the client's body, other than
+	// io.EOF: the request failed because of the client, not the backend.
+	readErr atomic.Pointer[error]
 }
 
 func newReplayGuard(body io.ReadCloser) *replayGuard {
@@ -103,11 +109,22 @@ func (g *replayGuard) reader() io.ReadCloser {
 
 func (g *replayGuard) consumed() bool { return g.read.Load() }
 
+func (g *replayGuard) readError() error {
+	if err := g.readErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
 type guardedBody struct{ g *replayGuard }
 
 func (b guardedBody) Read(p []byte) (int, error) {
 	b.g.read.Store(true)
-	return b.g.body.Read(p)
+	n, err := b.g.body.Read(p)
+	if err != nil && err != io.EOF {
+		b.g.readErr.CompareAndSwap(nil, &err)
+	}
+	return n, err
 }
 
 func (b guardedBody) Close() error { return nil }

@@ -113,6 +113,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeStatus(w, r, notFound())
 		return
 	}
+	if !canonicalPath(r.URL.Path) {
+		h.writeStatus(w, r, apierrors.NewBadRequest(fmt.Sprintf("the path %q has an empty, \".\" or \"..\" segment: it is not proxied to APIService %s", r.URL.Path, name)))
+		return
+	}
 	if t.unavailable != "" {
 		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
 		return
@@ -200,8 +204,9 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 			pr.Out.URL.Scheme = "https"
 			pr.Out.URL.Host = addrs[0] // replaced per attempt
 			pr.Out.Host = ""
+			forwardAuthorized(pr.Out.URL, pr.In.URL)
 			pr.SetXForwarded()
-			pr.Out.Header.Set("X-Forwarded-Uri", pr.In.URL.RequestURI())
+			pr.Out.Header.Set("X-Forwarded-Uri", pr.Out.URL.RequestURI())
 			h.identity.forward(pr.Out.Header, u)
 			if id := audit.GetAuditIDTruncated(pr.In.Context()); id != "" {
 				pr.Out.Header.Set("Audit-ID", id)
