@@ -31,30 +31,31 @@ import (
 func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapiserver.Config) http.Handler {
 	return func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
 		if c.FlowControl != nil || c.GoawayChance > 0 || c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
-			return genericapiserver.DefaultBuildHandlerChain(apiHandler, c)
+			apiHandler = clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc)
+			return withWriteDeadline(genericapiserver.DefaultBuildHandlerChain(apiHandler, c), c.RequestTimeout)
 		}
 		// Both chains share one in-flight limiter, so that the flags bound
 		// every request together (two limiters made the real limit twice
 		// the flag). The default chain cannot take it at its usual place,
 		// so it sits just inside authorization in both chains.
-		limited := genericfilters.WithMaxInFlightLimit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if routes.Proxied(r.URL.Path) {
 				routes.ServeHTTP(w, r)
 				return
 			}
 			apiHandler.ServeHTTP(w, r)
-		}), c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+		}), c.LongRunningFunc), c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
 		unlimited := *c
 		unlimited.MaxRequestsInFlight, unlimited.MaxMutatingRequestsInFlight = 0, 0
 		full := genericapiserver.DefaultBuildHandlerChain(limited, &unlimited)
 		proxied := proxyChain(limited, c)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return withWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if routes.Proxied(r.URL.Path) {
 				proxied.ServeHTTP(w, r)
 				return
 			}
 			full.ServeHTTP(w, r)
-		})
+		}), c.RequestTimeout)
 	}
 }
 
