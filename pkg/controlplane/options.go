@@ -47,6 +47,11 @@ type Options struct {
 	// the one that writes APIService status.
 	AvailabilityLease bool
 	RequestTimeout    time.Duration
+	// MaxRequestsInFlight and MaxMutatingRequestsInFlight bound the
+	// non-long-running requests served at once, built-in and proxied
+	// together; 0 is no limit.
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
 
 	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from.
 	ServiceClusterIPRange string
@@ -72,6 +77,9 @@ func NewOptions() *Options {
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
 		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
+		// kube-apiserver's defaults.
+		MaxRequestsInFlight:         400,
+		MaxMutatingRequestsInFlight: 200,
 	}
 }
 
@@ -114,6 +122,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. After an unclean stop a restarted replica writes status only once the old lease expires (15s).")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
+	fs.IntVar(&o.MaxRequestsInFlight, "max-requests-inflight", o.MaxRequestsInFlight,
+		"The maximum number of non-mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
+	fs.IntVar(&o.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", o.MaxMutatingRequestsInFlight,
+		"The maximum number of mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
 		"A CIDR notation IP range from which to assign service cluster IPs (one IPv4 or IPv6 CIDR; dual-stack is not supported). Its first usable address is kept for the default/kubernetes Service. Must not overlap with any IP ranges assigned to nodes or pods.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range",
@@ -140,6 +152,9 @@ func (o *Options) Validate() []error {
 	}
 	if o.ServiceNodePortRange.Size <= 0 {
 		errs = append(errs, fmt.Errorf("--service-node-port-range must not be empty"))
+	}
+	if o.MaxRequestsInFlight < 0 || o.MaxMutatingRequestsInFlight < 0 {
+		errs = append(errs, fmt.Errorf("--max-requests-inflight and --max-mutating-requests-inflight must not be negative"))
 	}
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--request-timeout must be positive"))

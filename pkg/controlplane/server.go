@@ -100,6 +100,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
 	cfg.RequestTimeout = o.RequestTimeout
+	cfg.MaxRequestsInFlight, cfg.MaxMutatingRequestsInFlight = o.MaxRequestsInFlight, o.MaxMutatingRequestsInFlight
 	// The aggregator serves /apis and /apis/<group> from APIServices, for
 	// built-in and remote groups alike.
 	cfg.EnableDiscovery = false

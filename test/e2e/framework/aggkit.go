@@ -110,6 +110,9 @@ func (a *Aggkit) Stop() {
 	}
 }
 
+// Pid is the process id of the running aggkit serve.
+func (a *Aggkit) Pid() int { return a.cmd.Process.Pid }
+
 // Log returns what the current process printed.
 func (a *Aggkit) Log() string {
 	data, _ := os.ReadFile(a.logPath)
