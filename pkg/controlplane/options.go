@@ -70,6 +70,9 @@ func NewOptions() *Options {
 		Etcd:                             etcd.Options{Prefix: "/registry"},
 		ServiceAccountIssuer:             "https://kubernetes.default.svc",
 		ServiceAccountMaxTokenExpiration: 48 * time.Hour,
+		// As kube-apiserver; anonymous callers reach only the health
+		// checks and /version (see publicInfoAnonymous).
+		AnonymousAuth: true,
 		// Nothing here is a cluster: there is no kube-proxy to reach a
 		// Service's clusterIP, so route to endpoints unless told otherwise.
 		EnableAggregatorRouting: true,
@@ -105,7 +108,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
-		"Enables anonymous requests to the secure port. Requests that are not rejected by another authentication method are treated as user system:anonymous in group system:unauthenticated.")
+		"Enables anonymous requests to the secure port for /healthz, /livez, /readyz (and their named checks) and /version, which system:public-info-viewer grants. Requests there that are not rejected by another authentication method are treated as user system:anonymous in group system:unauthenticated; every other path answers 401 without credentials.")
 	fs.StringSliceVar(&o.ServiceAccountKeyFiles, "service-account-key-file", o.ServiceAccountKeyFiles,
 		"PEM-encoded public (or private) keys used to verify service account tokens. Defaults to the public half of --service-account-signing-key-file.")
 	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile,

@@ -233,10 +233,10 @@ func (s *Server) buildAuthorization() error {
 func (s *Server) preventEscalation(all apiStorage) {
 	paths := all[rbacv1.SchemeGroupVersion]
 	store := func(name string) *genericregistry.Store { return paths[name].(*REST).Store }
-	paths["roles"] = escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)
-	paths["clusterroles"] = escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)
-	paths["rolebindings"] = escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)
-	paths["clusterrolebindings"] = escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)
+	paths["roles"] = escalationREST{escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)}
+	paths["clusterroles"] = escalationREST{escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)}
+	paths["rolebindings"] = escalationREST{escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)}
+	paths["clusterrolebindings"] = escalationREST{escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)}
 }
 
 // addReviews adds the review APIs and serviceaccounts/token, which answer
