@@ -55,7 +55,9 @@
 // AND this replica is the writer (Config.Elector). LeaseElector elects one
 // writer through a coordination.k8s.io Lease; on election it resyncs every
 // APIService. With a single replica leave Elector nil. The cost: after the
-// writer dies, status is stale until the Lease expires (LeaseDuration, 15 s).
+// writer dies uncleanly, status is stale until another replica takes the
+// Lease, under 3 s with the defaults (see DefaultLeaseDuration); a writer
+// restarted with the same identity takes its Lease back at once.
 //
 // # Shape
 //
