@@ -135,7 +135,7 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	metrics := availability.NewMetrics()
 	registerMetrics(metrics)
 	var available *availability.Controller
-	elector, err := newElector(cfg, func() { available.Resync() })
+	elector, err := newElector(cfg, server, func() { available.Resync() })
 	if err != nil {
 		return err
 	}
@@ -198,8 +198,8 @@ func registerMetrics(m *availability.Metrics) {
 }
 
 // newElector is the Lease elector when cfg asks for one, else nil (this
-// replica always writes). The identity is unique per process.
-func newElector(cfg Config, onStartedLeading func()) (*availability.LeaseElector, error) {
+// replica always writes).
+func newElector(cfg Config, server *genericapiserver.GenericAPIServer, onStartedLeading func()) (*availability.LeaseElector, error) {
 	if !cfg.AvailabilityLease {
 		return nil, nil
 	}
@@ -211,9 +211,17 @@ func newElector(cfg Config, onStartedLeading func()) (*availability.LeaseElector
 	if err != nil {
 		host = "aggkit"
 	}
+	// The identity is the host and the address this replica serves on: no
+	// two live processes share it, and a replica restarted in place has
+	// the same one, so it takes its own lease back at once instead of
+	// waiting for it to expire.
+	identity := host + "_" + string(uuid.NewUUID())
+	if server.SecureServingInfo != nil && server.SecureServingInfo.Listener != nil {
+		identity = host + "_" + server.SecureServingInfo.Listener.Addr().String()
+	}
 	return availability.NewLeaseElector(availability.LeaseConfig{
 		Client:           kube.CoordinationV1(),
-		Identity:         host + "_" + string(uuid.NewUUID()),
+		Identity:         identity,
 		OnStartedLeading: onStartedLeading,
 	})
 }

@@ -122,7 +122,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.AvailabilityPeriod, "apiservice-availability-period", o.AvailabilityPeriod,
 		"How often every remote APIService's backend is probed for its Available condition; events (Service, endpoints, APIService changes) trigger a probe at once as well.")
 	fs.BoolVar(&o.AvailabilityLease, "apiservice-availability-lease", o.AvailabilityLease,
-		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. After an unclean stop a restarted replica writes status only once the old lease expires (15s).")
+		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. If the writer dies, another replica takes over within about 3s (the lease lasts 2s and is renewed 5 times a second); a replica restarted on the same host and address takes its own lease back at once.")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
 	fs.IntVar(&o.MaxRequestsInFlight, "max-requests-inflight", o.MaxRequestsInFlight,

@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -79,7 +81,11 @@ func (b *balancer) forgetGone(addrs []string) {
 }
 
 // failed keeps addr out for a backoff that doubles with each consecutive
-// failure, from minBackoff up to maxBackoff.
+// failure, from minBackoff up to maxBackoff. A refused connection is kept
+// out only for refusedBackoff however often it failed: nothing listens, so
+// trying it again costs one refused dial and the request moves on to the
+// next address at once, and a backend that restarts must be back in
+// rotation within a second however long it was gone.
 func (b *balancer) failed(addr string, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -92,7 +98,11 @@ func (b *balancer) failed(addr string, err error) {
 	}
 	f.count++
 	backoff := maxBackoff
-	if f.count <= 6 { // 1s << 5 = 32s is past the cap
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		f.count = 0 // an answering failure later starts its backoff afresh
+		backoff = refusedBackoff
+	case f.count <= 6: // 1s << 5 = 32s is past the cap
 		backoff = min(minBackoff<<(f.count-1), maxBackoff)
 	}
 	f.retryAt = b.now().Add(backoff)

@@ -13,6 +13,7 @@ const (
 	defaultMaxAttempts      = 3
 	minBackoff              = time.Second
 	maxBackoff              = 30 * time.Second
+	refusedBackoff          = 500 * time.Millisecond
 )
 
 // Config is what a Handler needs. Resolver, Transports and Serializer are

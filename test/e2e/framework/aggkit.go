@@ -113,6 +113,21 @@ func (a *Aggkit) Stop() {
 // Pid is the process id of the running aggkit serve.
 func (a *Aggkit) Pid() int { return a.cmd.Process.Pid }
 
+// Kill ends the process at once (SIGKILL), as a crash does: no shutdown
+// hook runs, so nothing it holds (a Lease) is released. Start runs it again.
+func (a *Aggkit) Kill() {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-a.exited:
+		return
+	default:
+	}
+	_ = a.cmd.Process.Kill()
+	<-a.exited
+}
+
 // Log returns what the current process printed.
 func (a *Aggkit) Log() string {
 	data, _ := os.ReadFile(a.logPath)
