@@ -85,12 +85,15 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 
 	// The proxy resolves on every request, so it reads a cache kept current
 	// by the same informers' events; the controllers read the listers.
-	proxyResolver := resolve.NewCached(resolver)
+	cached := resolve.NewCached(resolver)
+	var synced []cache.InformerSynced
 	for _, informer := range resolvedFrom {
-		if err := proxyResolver.InvalidateOn(informer); err != nil {
+		if err := cached.InvalidateOn(informer); err != nil {
 			return err
 		}
+		synced = append(synced, informer.HasSynced)
 	}
+	proxyResolver := resolve.WhenSynced(cached, synced...)
 	proxyHandler := proxy.NewHandler(proxy.Config{
 		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs,
 		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
@@ -112,7 +115,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	// A remote version of a built-in group must show in /apis/<group> and
 	// reach the proxy, so /apis/<group> is answered from APIServices too.
 	discovery.RemoveBuiltinGroupHandlers(server)
-	fetch := discovery.ServiceFetcher(resolver.Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
+	// Discovery starts with the APIService informer; it must not read the
+	// Service listers before they are filled either.
+	fetch := discovery.ServiceFetcher(resolve.WhenSynced(resolver, synced...).Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
 		t, err := transports.For(svc)
 		if err != nil {
 			return nil, err
@@ -166,8 +171,19 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		cfg.KubeInformers.Start(ctx.Done())
 		return nil
 	})
+	// A restarting replica must not answer 404 for a registered APIService
+	// whose path it has not installed yet: until the first list is in the
+	// mux, unknown paths answer 503 with Retry-After (controlplane's
+	// notFound) and /readyz fails, as in kube-aggregator.
+	if err := server.RegisterMuxAndDiscoveryCompleteSignal("APIServiceRegistrationControllerInitiated", registration.initiated); err != nil {
+		return err
+	}
 	server.AddPostStartHookOrDie("apiservice-registration-controller", func(ctx genericapiserver.PostStartHookContext) error {
 		go registration.run(ctx)
+		select {
+		case <-registration.initiated:
+		case <-ctx.Done():
+		}
 		return nil
 	})
 	server.AddPostStartHookOrDie("apiservice-status-remote-available-controller", func(ctx genericapiserver.PostStartHookContext) error {

@@ -18,7 +18,10 @@ import (
 type Options struct {
 	// DataDir holds the embedded etcd data, the generated PKI and
 	// admin.kubeconfig.
-	DataDir          string
+	DataDir string
+	// PKIDir, when set, holds the CAs and keys replicas share instead of
+	// DataDir/pki (see ensurePKI).
+	PKIDir           string
 	AdvertiseAddress net.IP
 	// ExtraSANs are added to the generated serving certificate.
 	ExtraSANs []string
@@ -90,6 +93,8 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
 		"Directory for the embedded etcd data, generated certificates (pki/) and admin.kubeconfig. Created if missing; a restart reuses what is there.")
+	fs.StringVar(&o.PKIDir, "pki-dir", o.PKIDir,
+		"Directory for the CAs, the proxy client certificate and the service-account key that replicas share; generated there by the first replica to start, loaded by the others. Give every replica the same directory (mode 0700: it holds the CA keys). Each replica's serving and admin certificates stay under --data-dir/pki. Default: --data-dir/pki.")
 	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress,
 		"The IP address on which to advertise the apiserver; added to the generated serving certificate.")
 	fs.StringSliceVar(&o.ExtraSANs, "tls-sans", o.ExtraSANs,

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/audit"
@@ -138,6 +139,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("the Service resolved to no address")
 	}
+	if errors.Is(err, resolve.ErrNotSynced) {
+		h.writeStatus(w, r, notSyncedYet(name))
+		return
+	}
 	if err != nil {
 		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
 		return
@@ -172,6 +177,14 @@ func apiServiceForPath(path string) (name string, discovery bool) {
 		return version + "." + group, !more
 	}
 	return "", false
+}
+
+// notSyncedYet is 503 with Retry-After: this replica has just started and
+// cannot tell yet where the APIService's backends are.
+func notSyncedYet(apiService string) error {
+	err := apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s: %v; please try again", apiService, resolve.ErrNotSynced))
+	err.ErrStatus.Details = &metav1.StatusDetails{RetryAfterSeconds: 1}
+	return err
 }
 
 func notFound() error {
