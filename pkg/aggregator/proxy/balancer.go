@@ -79,8 +79,9 @@ func (b *balancer) forgetGone(addrs []string) {
 }
 
 // failed keeps addr out for a backoff that doubles with each consecutive
-// failure, from minBackoff up to maxBackoff.
-func (b *balancer) failed(addr string, err error) {
+// failure, from minBackoff up to maxBackoff. It reports whether addr was
+// in rotation until now.
+func (b *balancer) failed(addr string, err error) (ejected bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f, ok := b.failing[addr]
@@ -89,6 +90,7 @@ func (b *balancer) failed(addr string, err error) {
 		b.failing[addr] = f
 		b.anyFailing.Store(true)
 		klog.V(2).InfoS("APIService backend failing", "apiService", b.apiService, "address", addr, "err", err)
+		ejected = true
 	}
 	f.count++
 	backoff := maxBackoff
@@ -96,6 +98,7 @@ func (b *balancer) failed(addr string, err error) {
 		backoff = min(minBackoff<<(f.count-1), maxBackoff)
 	}
 	f.retryAt = b.now().Add(backoff)
+	return ejected
 }
 
 // succeeded puts addr back into rotation.
