@@ -2,13 +2,11 @@ package aggregator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -17,7 +15,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
@@ -94,8 +91,14 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		synced = append(synced, informer.HasSynced)
 	}
 	proxyResolver := resolve.WhenSynced(cached, synced...)
+	proxyMetrics, availabilityMetrics := proxy.NewMetrics(), availability.NewMetrics()
+	registry, err := newRegistry(proxyMetrics, availabilityMetrics)
+	if err != nil {
+		return err
+	}
+	exposeMetrics(server, registry)
 	proxyHandler := proxy.NewHandler(proxy.Config{
-		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs,
+		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs, Metrics: proxyMetrics,
 		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
 		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
 	})
@@ -137,15 +140,13 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return err
 	}
 
-	metrics := availability.NewMetrics()
-	registerMetrics(metrics)
 	var available *availability.Controller
 	elector, err := newElector(cfg, server, func() { available.Resync() })
 	if err != nil {
 		return err
 	}
 	availabilityConfig := availability.Config{
-		Metrics:               metrics,
+		Metrics:               availabilityMetrics,
 		APIServiceClient:      client.ApiregistrationV1(),
 		APIServiceInformer:    apiServices,
 		ServiceInformer:       core.Services(),
@@ -196,21 +197,6 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	server.AddPostStartHookOrDie(discovery.PostStartHookName, manager.PostStartHook(2, 0))
 	server.AddPostStartHookOrDie(openapi.PostStartHookName, openAPI.PostStartHook(server, 2, 0))
 	return nil
-}
-
-// registerMetrics exposes the availability metrics on /metrics. A second
-// control plane in the same process (pkg/aggtest runs several) finds the
-// names taken; its metrics then stay unexposed rather than failing startup.
-func registerMetrics(m *availability.Metrics) {
-	err := m.Register(legacyregistry.Register)
-	var taken prometheus.AlreadyRegisteredError
-	switch {
-	case err == nil:
-	case errors.As(err, &taken):
-		klog.V(2).InfoS("Availability metrics already registered by another server in this process; not exposing this one's")
-	default:
-		klog.ErrorS(err, "Registering availability metrics")
-	}
 }
 
 // newElector is the Lease elector when cfg asks for one, else nil (this

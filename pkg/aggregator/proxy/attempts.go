@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 )
@@ -19,20 +20,26 @@ type attempts struct {
 	roundTrip   http.RoundTripper // the transport's pooled or upgrade round tripper
 	tried       int
 	lastAddress string
+	metrics     *apiServiceMetrics
 }
 
 func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 	body := newReplayGuard(out.Body)
 	var last error
+	start := time.Now()
 	for _, addr := range a.balancer.order(a.addrs) {
 		if a.tried == a.max {
 			break
 		}
 		a.tried++
+		if a.tried > 1 {
+			a.metrics.retries.Inc()
+		}
 		a.lastAddress = addr
 		resp, err := a.roundTrip.RoundTrip(attempt(out, addr, body))
 		if err == nil {
 			a.balancer.succeeded(addr)
+			a.metrics.headers(start)
 			return resp, nil
 		}
 		if ctxErr := out.Context().Err(); ctxErr != nil {
@@ -43,7 +50,9 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 			return nil, blamed
 		}
 		last = err
-		a.balancer.failed(addr, err)
+		if a.balancer.failed(addr, err) {
+			a.metrics.ejections.Inc()
+		}
 		// A failed connection usually means the others to that address are
 		// stale too (backend restarted, pod gone); do not wait for a probe.
 		a.transport.CloseIdleConnections(addr)

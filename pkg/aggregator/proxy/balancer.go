@@ -85,8 +85,9 @@ func (b *balancer) forgetGone(addrs []string) {
 // out only for refusedBackoff however often it failed: nothing listens, so
 // trying it again costs one refused dial and the request moves on to the
 // next address at once, and a backend that restarts must be back in
-// rotation within a second however long it was gone.
-func (b *balancer) failed(addr string, err error) {
+// rotation within a second however long it was gone. It reports whether
+// addr was in rotation until now.
+func (b *balancer) failed(addr string, err error) (ejected bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f, ok := b.failing[addr]
@@ -95,6 +96,7 @@ func (b *balancer) failed(addr string, err error) {
 		b.failing[addr] = f
 		b.anyFailing.Store(true)
 		klog.V(2).InfoS("APIService backend failing", "apiService", b.apiService, "address", addr, "err", err)
+		ejected = true
 	}
 	f.count++
 	backoff := maxBackoff
@@ -106,6 +108,7 @@ func (b *balancer) failed(addr string, err error) {
 		backoff = min(minBackoff<<(f.count-1), maxBackoff)
 	}
 	f.retryAt = b.now().Add(backoff)
+	return ejected
 }
 
 // succeeded puts addr back into rotation.

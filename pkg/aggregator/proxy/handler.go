@@ -39,6 +39,8 @@ type target struct {
 	// unavailable is why the Available condition is not True, or "".
 	unavailable string
 	balancer    *balancer
+	metrics     *apiServiceMetrics
+	hooks       proxyHooks
 }
 
 // NewHandler returns a Handler that proxies nothing until UpdateAPIService
@@ -65,6 +67,12 @@ func (h *Handler) UpdateAPIService(apiService *apiregistrationv1.APIService) {
 	} else {
 		next.balancer = newBalancer(apiService.Name)
 	}
+	if prev, ok := h.apiServices[apiService.Name]; ok {
+		next.metrics, next.hooks = prev.metrics, prev.hooks
+	} else {
+		next.metrics = h.cfg.Metrics.forAPIService(apiService.Name)
+		next.hooks = h.hooksFor(apiService.Name, next.metrics)
+	}
 	h.apiServices[apiService.Name] = next
 }
 
@@ -77,6 +85,7 @@ func (h *Handler) RemoveAPIService(name string) {
 	h.mu.Unlock()
 	if ok {
 		h.cfg.Transports.Forget(name)
+		h.cfg.Metrics.forget(name)
 	}
 }
 
@@ -119,19 +128,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if t.unavailable != "" {
-		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
+		h.refuse(w, r, t, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
 		return
 	}
 	u, ok := request.UserFrom(r.Context())
 	if !ok {
 		// Forwarding without X-Remote-User would make the request anonymous
 		// at best; this is a wiring bug, not the client's fault.
-		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
+		h.refuse(w, r, t, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
 		return
 	}
 	transport, err := h.cfg.Transports.For(t.apiService)
 	if err != nil {
-		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("backend transport: %w", err)))
+		h.refuse(w, r, t, apierrors.NewInternalError(fmt.Errorf("backend transport: %w", err)))
 		return
 	}
 	ref := t.apiService.Spec.Service
@@ -144,7 +153,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
+		h.refuse(w, r, t, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
 		return
 	}
 	if discovery {
@@ -208,7 +217,7 @@ func isUpgrade(r *http.Request) bool {
 // reverseProxy builds the per-request proxy: cheap, and it lets the
 // rewrite close over this request's user and addresses.
 func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade, discovery bool) *httputil.ReverseProxy {
-	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper}
+	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper, metrics: t.metrics}
 	if upgrade {
 		rt.roundTrip = transport.UpgradeRoundTripper
 	}
@@ -232,8 +241,8 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 		// streams), and a response of known length then leaves in one write
 		// instead of a header frame flushed early and a body frame after it.
 		FlushInterval:  0,
-		ModifyResponse: h.checkResponse(upgrade),
-		ErrorHandler:   h.errorHandler(name, discovery),
+		ModifyResponse: t.hooks.onResponse[index(upgrade)],
+		ErrorHandler:   t.hooks.onError[index(discovery)],
 		ErrorLog:       errorLog,
 	}
 }
