@@ -39,14 +39,14 @@ type Aggkit struct {
 // answers ok, and stops it when the test ends.
 func StartAggkit(t testing.TB, dataDir string, extraArgs ...string) *Aggkit {
 	t.Helper()
-	bins, err := Build()
+	bin, err := BuildPackage(AggkitPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	a := &Aggkit{t: t, bin: bins.Aggkit, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
+	a := &Aggkit{t: t, bin: bin, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
 		Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig")}
 	a.Start()
 	t.Cleanup(func() {
@@ -108,6 +108,16 @@ func (a *Aggkit) Stop() {
 		_ = a.cmd.Process.Kill()
 		<-a.exited
 	}
+}
+
+// Kill ends the process with SIGKILL, as a crash or an OOM kill would,
+// and waits until it is gone; Start runs it again.
+func (a *Aggkit) Kill() {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return
+	}
+	_ = a.cmd.Process.Kill()
+	<-a.exited
 }
 
 // Log returns what the current process printed.

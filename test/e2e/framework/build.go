@@ -4,9 +4,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sync"
+)
+
+// Packages the tests run as programs, all at the versions go.mod pins.
+const (
+	AggkitPackage          = "./cmd/aggkit"
+	KubectlPackage         = "./test/tools/kubectl"
+	SampleAPIServerPackage = "k8s.io/sample-apiserver"
+	EtcdPackage            = "./test/tools/etcd"
 )
 
 // Binaries are the programs a test run uses, built from this module.
@@ -16,11 +25,18 @@ type Binaries struct {
 	SampleAPIServer string
 }
 
+type buildResult struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	built     Binaries
-	buildErr  error
-	binDir    string
+	buildsMu sync.Mutex
+	builds   = map[string]*buildResult{}
+	binDir   string
+	binErr   error
+	binOnce  sync.Once
 )
 
 // moduleRoot is the directory holding go.mod, found from this file.
@@ -29,38 +45,51 @@ func moduleRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
-// Build compiles the binaries once per test process; the Go build cache
-// makes later runs cheap.
+// Build compiles aggkit, kubectl and sample-apiserver once per test process;
+// the Go build cache makes later runs cheap.
 func Build() (Binaries, error) {
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "aggkit-e2e-bin-")
-		if buildErr != nil {
-			return
+	var b Binaries
+	var err error
+	for _, p := range []struct {
+		out *string
+		pkg string
+	}{{&b.Aggkit, AggkitPackage}, {&b.Kubectl, KubectlPackage}, {&b.SampleAPIServer, SampleAPIServerPackage}} {
+		if *p.out, err = BuildPackage(p.pkg); err != nil {
+			return b, err
 		}
-		built = Binaries{
-			Aggkit:          filepath.Join(binDir, "aggkit"),
-			Kubectl:         filepath.Join(binDir, "kubectl"),
-			SampleAPIServer: filepath.Join(binDir, "sample-apiserver"),
+	}
+	return b, nil
+}
+
+// BuildPackage compiles one main package of this module's build list once
+// per test process and returns the binary's path, so a suite builds only
+// the programs it runs.
+func BuildPackage(pkg string) (string, error) {
+	binOnce.Do(func() { binDir, binErr = os.MkdirTemp("", "aggkit-e2e-bin-") })
+	if binErr != nil {
+		return "", binErr
+	}
+	buildsMu.Lock()
+	r, ok := builds[pkg]
+	if !ok {
+		r = &buildResult{}
+		builds[pkg] = r
+	}
+	buildsMu.Unlock()
+	r.once.Do(func() {
+		r.path = filepath.Join(binDir, path.Base(pkg))
+		args := []string{"build", "-o", r.path}
+		if os.Getenv("AGGKIT_E2E_RACE") != "" && pkg == AggkitPackage {
+			// Data races in the server show up as crashes in the tests.
+			args = append(args, "-race")
 		}
-		for out, pkg := range map[string]string{
-			built.Aggkit:          "./cmd/aggkit",
-			built.Kubectl:         "./test/tools/kubectl",
-			built.SampleAPIServer: "k8s.io/sample-apiserver",
-		} {
-			args := []string{"build", "-o", out}
-			if os.Getenv("AGGKIT_E2E_RACE") != "" && pkg == "./cmd/aggkit" {
-				// Data races in the server show up as crashes in the tests.
-				args = append(args, "-race")
-			}
-			cmd := exec.Command("go", append(args, pkg)...)
-			cmd.Dir = moduleRoot()
-			if output, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, output)
-				return
-			}
+		cmd := exec.Command("go", append(args, pkg)...)
+		cmd.Dir = moduleRoot()
+		if output, err := cmd.CombinedOutput(); err != nil {
+			r.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, output)
 		}
 	})
-	return built, buildErr
+	return r.path, r.err
 }
 
 // Cleanup removes the built binaries; call it from TestMain.
