@@ -120,11 +120,19 @@ func (e *env) readBackAll(w *writer, writes []write) []string {
 			if err != nil {
 				e.t.Fatalf("read back %ss from replica %d: %v", kind.name, r, err)
 			}
-			for _, wr := range writes {
-				if wr.acked && wr.kind == kind.name && !got[wr.seq] {
-					lost = append(lost, fmt.Sprintf("%s %d on replica %d", wr.kind, wr.seq, r))
-				}
-			}
+			lost = append(lost, lostWrites(writes, kind.name, got, r)...)
+		}
+	}
+	return lost
+}
+
+// lostWrites lists the acknowledged writes of kind that replica did not
+// return as written (got maps seq to whether the stored object matched).
+func lostWrites(writes []write, kind string, got map[int]bool, replica int) []string {
+	var lost []string
+	for _, wr := range writes {
+		if wr.acked && wr.kind == kind && !got[wr.seq] {
+			lost = append(lost, fmt.Sprintf("%s %d on replica %d", wr.kind, wr.seq, replica))
 		}
 	}
 	return lost
