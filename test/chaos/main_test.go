@@ -9,22 +9,9 @@
 // mix. See docs/reliability.md.
 package chaos
 
-import (
-	"flag"
-	"os"
-	"testing"
-
-	"github.com/aggkit/aggkit/test/e2e/framework"
-)
+import "flag"
 
 var (
 	long = flag.Bool("long", false, "run the full fault profile (every fault alone, then a long random mix)")
 	seed = flag.Int64("seed", 9, "seed of the random fault mix")
 )
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	framework.Cleanup()
-	os.Exit(code)
-}

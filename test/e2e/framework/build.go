@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,6 +40,21 @@ var (
 	binOnce  sync.Once
 )
 
+// binaryDir is a folder per checkout that outlives the test process: go
+// build leaves an up-to-date binary where it is, so later runs skip the
+// link, which is most of a cached build (a minute per program on a loaded
+// machine). go build replaces a stale binary by rename, so a process still
+// running the old one (another test package, in parallel) keeps it.
+func binaryDir() (string, error) {
+	root, err := filepath.Abs(moduleRoot())
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(root))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("aggkit-test-bin-%x", sum[:6]))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
 // moduleRoot is the directory holding go.mod, found from this file.
 func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -65,7 +81,7 @@ func Build() (Binaries, error) {
 // per test process and returns the binary's path, so a suite builds only
 // the programs it runs.
 func BuildPackage(pkg string) (string, error) {
-	binOnce.Do(func() { binDir, binErr = os.MkdirTemp("", "aggkit-e2e-bin-") })
+	binOnce.Do(func() { binDir, binErr = binaryDir() })
 	if binErr != nil {
 		return "", binErr
 	}
@@ -78,11 +94,13 @@ func BuildPackage(pkg string) (string, error) {
 	buildsMu.Unlock()
 	r.once.Do(func() {
 		r.path = filepath.Join(binDir, path.Base(pkg))
-		args := []string{"build", "-o", r.path}
+		args := []string{"build"}
 		if os.Getenv("AGGKIT_E2E_RACE") != "" && pkg == AggkitPackage {
 			// Data races in the server show up as crashes in the tests.
 			args = append(args, "-race")
+			r.path += "-race"
 		}
+		args = append(args, "-o", r.path)
 		cmd := exec.Command("go", append(args, pkg)...)
 		cmd.Dir = moduleRoot()
 		if output, err := cmd.CombinedOutput(); err != nil {
@@ -90,11 +108,4 @@ func BuildPackage(pkg string) (string, error) {
 		}
 	})
 	return r.path, r.err
-}
-
-// Cleanup removes the built binaries; call it from TestMain.
-func Cleanup() {
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
 }
