@@ -47,6 +47,7 @@ func TestChaos(t *testing.T) {
 		}
 	}
 	runs := runFaults(e, append(append([]fault(nil), pool...), mix(mixPool, rng, mixed)...), rng, settle)
+	w.waitRecovered(runs[len(runs)-1].start, 60*time.Second)
 	stop()
 	writers.Wait()
 
@@ -136,4 +137,23 @@ func lostWrites(writes []write, kind string, got map[int]bool, replica int) []st
 		}
 	}
 	return lost
+}
+
+// waitRecovered keeps the client writing until a write of each kind sent
+// after since has been acknowledged, so the last fault's recovery is
+// measured too.
+func (w *writer) waitRecovered(since time.Time, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		recovered := map[string]bool{}
+		for _, wr := range w.snapshot() {
+			if wr.acked && !wr.start.Before(since) {
+				recovered[wr.kind] = true
+			}
+		}
+		if len(recovered) == len(writeKinds) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
