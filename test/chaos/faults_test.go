@@ -168,6 +168,10 @@ func runFaults(e *env, faults []fault, rng *rand.Rand, settle time.Duration) []f
 		run := faultRun{name: f.name, start: time.Now()}
 		e.t.Logf("fault: %s", f.name)
 		run.detail = f.run(e, rng, &run)
+		// The window lasts until the client works again (each kind of write
+		// sent after the repair acknowledged), so a fault's tail is not
+		// billed to the next one.
+		e.writer.waitRecovered(time.Now(), 60*time.Second)
 		time.Sleep(settle)
 		run.end = time.Now()
 		runs = append(runs, run)

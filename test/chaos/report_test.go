@@ -127,7 +127,7 @@ func faultTable(runs []faultRun, writes []write) string {
 
 // recovery is, for one kind of write, the time from the fault to the first
 // acknowledged write sent after it, and the longest time without an
-// acknowledgment from the fault until the first one after its window.
+// acknowledgment within the fault's window.
 func recovery(r faultRun, kind string, writes []write) (first, longestGap time.Duration) {
 	var ends []time.Time
 	first = -1
@@ -143,10 +143,10 @@ func recovery(r faultRun, kind string, writes []write) (first, longestGap time.D
 	slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
 	prev := r.start
 	for _, end := range ends {
-		longestGap = max(longestGap, end.Sub(prev))
 		if end.After(r.end) {
 			break
 		}
+		longestGap = max(longestGap, end.Sub(prev))
 		prev = end
 	}
 	return first, longestGap

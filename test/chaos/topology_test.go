@@ -52,6 +52,7 @@ type env struct {
 	// hold is how long a fault lasts before its repair.
 	hold   time.Duration
 	status *statusWatch
+	writer *writer
 }
 
 // startEnv starts etcd, the aggkit replicas, registers sample-apiserver
