@@ -149,7 +149,9 @@ func recovery(r faultRun, kind string, writes []write) (first, longestGap time.D
 		longestGap = max(longestGap, end.Sub(prev))
 		prev = end
 	}
-	return first, longestGap
+	// Silence until the window closed counts too (a kind that never
+	// recovered shows the whole window).
+	return first, max(longestGap, r.end.Sub(prev))
 }
 
 func counts(m map[string]int) string {
