@@ -39,14 +39,14 @@ type Aggkit struct {
 // answers ok, and stops it when the test ends.
 func StartAggkit(t testing.TB, dataDir string, extraArgs ...string) *Aggkit {
 	t.Helper()
-	bins, err := Build()
+	bin, err := BuildPackage(AggkitPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	a := &Aggkit{t: t, bin: bins.Aggkit, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
+	a := &Aggkit{t: t, bin: bin, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
 		Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig")}
 	a.Start()
 	t.Cleanup(func() {
