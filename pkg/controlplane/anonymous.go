@@ -26,7 +26,7 @@ func newPublicInfoAnonymous() authenticator.Request {
 }
 
 func (a publicInfoAnonymous) AuthenticateRequest(req *http.Request) (*authenticator.Response, bool, error) {
-	if !isPublicInfoPath(req.URL.Path) {
+	if req.URL == nil || !isPublicInfoPath(req.URL.Path) {
 		return nil, false, nil
 	}
 	return a.anonymous.AuthenticateRequest(req)
