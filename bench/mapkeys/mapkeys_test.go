@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -22,9 +21,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 var sizes = []int{10000, 20000, 40000, 80000}
@@ -67,42 +65,13 @@ func startAggkit(b *testing.B) kubernetes.Interface {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := controlplane.NewOptions()
-	opts.DataDir = filepath.Join(b.TempDir(), "aggkit")
-	opts.SecureServing.Listener = listener
-	opts.SecureServing.BindPort = listener.Addr().(*net.TCPAddr).Port
-	ctx, cancel := context.WithCancel(context.Background())
-	server, err := controlplane.New(ctx, opts)
-	if err != nil {
-		cancel()
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	cfg, err := clientcmd.BuildConfigFromFlags("", server.AdminKubeconfig)
+	cp, err := runlocal.StartControlPlane(context.Background(), filepath.Join(b.TempDir(), "aggkit"), listener)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = cp.Stop() })
+	cfg := rest.CopyConfig(cp.Admin)
 	cfg.QPS, cfg.Burst = -1, -1
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for {
-		resp, err := httpClient.Get(cfg.Host + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			b.Fatalf("aggkit stopped: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		b.Fatal(err)
