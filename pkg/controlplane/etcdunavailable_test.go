@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 )
@@ -136,4 +138,25 @@ func freeLoopback(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestEtcdUnavailableErrors checks the classification on etcd's own error
+// values, as the server sends them and as its client hands them on: every
+// "cannot commit now" answer is a 503 to retry, others stay as they are.
+func TestEtcdUnavailableErrors(t *testing.T) {
+	s := &etcdErrorStorage{}
+	w := s.startWrite(context.Background())
+	defer w.done()
+	for _, err := range []error{rpctypes.ErrGRPCNoLeader, rpctypes.ErrGRPCTimeout, rpctypes.ErrGRPCTimeoutDueToLeaderFail,
+		rpctypes.ErrGRPCLeaderChanged, rpctypes.ErrTimeout, rpctypes.ErrNoLeader, fmt.Errorf("wrapped: %w", rpctypes.ErrTimeoutDueToConnectionLost)} {
+		got, ok := s.translate(w, err).(*apierrors.StatusError)
+		if !ok || got.ErrStatus.Code != http.StatusServiceUnavailable || got.ErrStatus.Details.RetryAfterSeconds != 1 {
+			t.Errorf("%v: %v, want a 503 with Retry-After", err, got)
+		}
+	}
+	for _, err := range []error{rpctypes.ErrGRPCCompacted, rpctypes.ErrGRPCPermissionDenied, fmt.Errorf("other")} {
+		if got := s.translate(w, err); got != err {
+			t.Errorf("%v: translated to %v, want it unchanged", err, got)
+		}
+	}
 }
