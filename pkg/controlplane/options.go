@@ -70,7 +70,7 @@ func NewOptions() *Options {
 	serving.BindPort = 6443
 	return &Options{
 		SecureServing:                    serving.WithLoopback(),
-		Etcd:                             etcd.Options{Prefix: "/registry"},
+		Etcd:                             etcd.Options{Prefix: "/registry", WriteTimeout: etcd.DefaultWriteTimeout},
 		ServiceAccountIssuer:             "https://kubernetes.default.svc",
 		ServiceAccountMaxTokenExpiration: 48 * time.Hour,
 		// As kube-apiserver; anonymous callers reach only the health

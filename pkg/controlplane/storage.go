@@ -50,7 +50,7 @@ func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
 	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, cfg); err != nil {
 		return fmt.Errorf("etcd %s: %w", strings.Join(servers, ","), err)
 	}
-	cfg.RESTOptionsGetter = tooLargeOptions{RESTOptionsGetter: cfg.RESTOptionsGetter, limit: s.etcdRequestLimit()}
+	cfg.RESTOptionsGetter = etcdErrorOptions{RESTOptionsGetter: cfg.RESTOptionsGetter, limit: s.etcdRequestLimit(), writeTimeout: s.opts.Etcd.WriteTimeout}
 	return nil
 }
 

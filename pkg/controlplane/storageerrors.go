@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/codes"
@@ -19,17 +20,21 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// tooLargeOptions gives every store built from it a storage that answers
-// etcd's refusal of an oversized write with 413 RequestEntityTooLarge.
-// Without it the raw gRPC error reaches the client as a 500, as it does
-// from kube-apiserver: a write the caller must shrink, not retry.
-type tooLargeOptions struct {
+// etcdErrorOptions gives every built-in resource's storage the answers a
+// client can act on where etcd's raw gRPC errors would reach it as a 500
+// (as they do from kube-apiserver): 413 RequestEntityTooLarge for a write
+// over etcd's size limit, one the caller must shrink; 503 with Retry-After
+// when etcd has no leader or does not commit within writeTimeout, a write
+// the caller should retry.
+type etcdErrorOptions struct {
 	generic.RESTOptionsGetter
-	// limit says, in the error message, how large a write etcd takes.
+	// limit says, in the 413's message, how large a write etcd takes.
 	limit string
+	// writeTimeout bounds each write's wait on etcd; 0 leaves it to etcd.
+	writeTimeout time.Duration
 }
 
-func (g tooLargeOptions) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
+func (g etcdErrorOptions) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
 	opts, err := g.RESTOptionsGetter.GetRESTOptions(resource, example)
 	if err != nil {
 		return opts, err
@@ -42,31 +47,65 @@ func (g tooLargeOptions) GetRESTOptions(resource schema.GroupResource, example r
 		if err != nil {
 			return nil, nil, err
 		}
-		return &tooLargeStorage{Interface: inner, limit: g.limit}, destroy, nil
+		return &etcdErrorStorage{Interface: inner, limit: g.limit, writeTimeout: g.writeTimeout}, destroy, nil
 	}
 	return opts, nil
 }
 
-// tooLargeStorage translates the errors of the two calls that write.
-type tooLargeStorage struct {
+// etcdErrorStorage bounds and translates the errors of the calls that write.
+type etcdErrorStorage struct {
 	storage.Interface
-	limit string
+	limit        string
+	writeTimeout time.Duration
 }
 
-func (s *tooLargeStorage) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
-	return s.translate(s.Interface.Create(ctx, key, obj, out, ttl))
+func (s *etcdErrorStorage) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {
+	w := s.startWrite(ctx)
+	defer w.done()
+	w.arm()
+	return s.translate(w, s.Interface.Create(w.ctx, key, obj, out, ttl))
 }
 
-func (s *tooLargeStorage) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
+// GuaranteedUpdate's deadline runs only while it waits on etcd, not while
+// tryUpdate runs admission (webhooks have their own timeouts).
+func (s *etcdErrorStorage) GuaranteedUpdate(ctx context.Context, key string, destination runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cachedExistingObject runtime.Object) error {
-	return s.translate(s.Interface.GuaranteedUpdate(ctx, key, destination, ignoreNotFound, preconditions, tryUpdate, cachedExistingObject))
+	w := s.startWrite(ctx)
+	defer w.done()
+	w.arm()
+	update := func(input runtime.Object, res storage.ResponseMeta) (runtime.Object, *uint64, error) {
+		w.disarm()
+		defer w.arm()
+		return tryUpdate(input, res)
+	}
+	return s.translate(w, s.Interface.GuaranteedUpdate(w.ctx, key, destination, ignoreNotFound, preconditions, update, cachedExistingObject))
 }
 
-func (s *tooLargeStorage) translate(err error) error {
-	if err == nil || !isEtcdTooLarge(err) {
-		return err
+func (s *etcdErrorStorage) Delete(ctx context.Context, key string, out runtime.Object, preconditions *storage.Preconditions,
+	validateDeletion storage.ValidateObjectFunc, cachedExistingObject runtime.Object, opts storage.DeleteOptions) error {
+	w := s.startWrite(ctx)
+	defer w.done()
+	w.arm()
+	validate := func(ctx context.Context, obj runtime.Object) error {
+		w.disarm()
+		defer w.arm()
+		return validateDeletion(ctx, obj)
 	}
-	return apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the object is too large to store: %s", s.limit))
+	return s.translate(w, s.Interface.Delete(w.ctx, key, out, preconditions, validate, cachedExistingObject, opts))
+}
+
+func (s *etcdErrorStorage) translate(w *writeDeadline, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isEtcdTooLarge(err):
+		return apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the object is too large to store: %s", s.limit))
+	case w.expired():
+		return etcdUnavailable(fmt.Sprintf("etcd did not commit the write within %s", s.writeTimeout), true)
+	case isEtcdUnavailable(err):
+		return etcdUnavailable(rpctypes.ErrorDesc(err), strings.Contains(err.Error(), "timed out"))
+	}
+	return err
 }
 
 // isEtcdTooLarge recognises etcd's two refusals of an oversized request:
