@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/aggkit/aggkit/test/topology"
@@ -68,7 +69,7 @@ type result struct {
 
 // run starts the topology, drives traffic for cfg.duration while sampling
 // every cfg.interval, and prints the table and the slopes to out.
-func run(ctx context.Context, p *topology.Program, cfg config, out io.Writer) result {
+func run(ctx context.Context, p testing.TB, cfg config, out io.Writer) result {
 	topo := topology.Start(p, namespace)
 	probes := newProbes(p, topo)
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration)

@@ -108,9 +108,9 @@ func printSlopes(out io.Writer, samples []sample, requests, errors int) []string
 		flag := ""
 		if growth > growthLimit {
 			flag = "FINDING"
-			findings = append(findings, fmt.Sprintf("%s grew %.1f%% over the run (%.3g per hour)", s.name, growth, slope))
+			findings = append(findings, fmt.Sprintf("%s grew %.1f%% over the run (%+.1f per hour)", s.name, growth, slope))
 		}
-		fmt.Fprintf(out, "| %s | %.1f | %.1f | %+.3g | %+.1f%% | %s |\n", s.name, s.values[0], s.values[len(s.values)-1], slope, growth, flag)
+		fmt.Fprintf(out, "| %s | %.1f | %.1f | %+.1f | %+.1f%% | %s |\n", s.name, s.values[0], s.values[len(s.values)-1], slope, growth, flag)
 	}
 	fmt.Fprintln(out)
 	if len(findings) == 0 {

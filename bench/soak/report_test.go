@@ -22,7 +22,7 @@ func TestSlopesFlagGrowth(t *testing.T) {
 	if len(findings) != 1 || !strings.HasPrefix(findings[0], "replica 0 goroutines grew 10.0%") {
 		t.Fatalf("findings %q, want only goroutines at 10.0%%\n%s", findings, out.String())
 	}
-	if !strings.Contains(out.String(), "| replica 0 goroutines | 1000.0 | 1100.0 | +600 | +10.0% | FINDING |") {
+	if !strings.Contains(out.String(), "| replica 0 goroutines | 1000.0 | 1100.0 | +600.0 | +10.0% | FINDING |") {
 		t.Errorf("slope row missing:\n%s", out.String())
 	}
 

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/aggkit/aggkit/test/topology"
 )
@@ -40,6 +41,8 @@ func startTraffic(ctx context.Context, t testing.TB, topo *topology.Topology, re
 	for _, a := range topo.Replicas {
 		rc := a.RESTConfig()
 		rc.QPS, rc.Burst = -1, 0 // the loops pace themselves
+		// sample-apiserver marks Flunder v1alpha1 deprecated on every answer.
+		rc.WarningHandler = rest.NoWarnings{}
 		clients = append(clients, replicaClients{core: kubernetes.NewForConfigOrDie(rc), dynamic: dynamic.NewForConfigOrDie(rc)})
 	}
 	rounds := int(cfg.duration/cfg.pace) + 1
