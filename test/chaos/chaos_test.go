@@ -55,7 +55,7 @@ func TestChaos(t *testing.T) {
 	lost := e.readBackAll(w, writes)
 	states := statusStates(e.status.snapshot())
 	flips := falseFlips(states, e.health)
-	worst, median, missed := disagreement(states, len(e.replicas))
+	worst, median, missed := disagreement(states, len(e.Replicas))
 
 	var report strings.Builder
 	acked := 0
@@ -67,7 +67,7 @@ func TestChaos(t *testing.T) {
 	fmt.Fprintf(&report, "\nchaos run: seed %d, long=%v, %d faults, setup %s, total %s\n\n", *seed, *long, len(runs),
 		started.Round(time.Second), time.Since(began).Round(time.Second))
 	fmt.Fprintf(&report, "| invariant | result |\n|---|---|\n")
-	fmt.Fprintf(&report, "| acknowledged writes lost (read back from each of %d replicas) | %d of %d |\n", len(e.replicas), len(lost), acked)
+	fmt.Fprintf(&report, "| acknowledged writes lost (read back from each of %d replicas) | %d of %d |\n", len(e.Replicas), len(lost), acked)
 	healthyFlips := 0
 	for _, f := range flips {
 		if f.healthy {
@@ -106,9 +106,9 @@ func TestChaos(t *testing.T) {
 // readBackAll reads every acknowledged write back from every replica, once
 // the topology has recovered, and lists what is missing or wrong.
 func (e *env) readBackAll(w *writer, writes []write) []string {
-	e.waitAvailable(90 * time.Second)
+	e.WaitAvailable(90 * time.Second)
 	var lost []string
-	for r := range e.replicas {
+	for r := range e.Replicas {
 		for _, kind := range writeKinds {
 			var got map[int]bool
 			var err error

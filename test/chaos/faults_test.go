@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/aggkit/aggkit/test/topology"
 )
 
 // fault breaks one thing, waits, repairs it and waits until the repaired
@@ -33,62 +35,62 @@ type takeover struct {
 
 var (
 	aggkitKill = fault{name: "aggkit replica SIGKILL+restart", run: func(e *env, rng *rand.Rand, _ *faultRun) string {
-		r := rng.Intn(len(e.replicas))
-		e.replicas[r].Kill()
+		r := rng.Intn(len(e.Replicas))
+		e.Replicas[r].Kill()
 		time.Sleep(time.Second)
-		e.replicas[r].Start()
+		e.Replicas[r].Start()
 		return fmt.Sprintf("replica %d", r)
 	}}
 	etcdLeaderKill = fault{name: "etcd leader SIGKILL+restart", run: func(e *env, _ *rand.Rand, _ *faultRun) string {
-		m, err := e.etcd.leader()
+		m, err := e.Etcd.Leader()
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		e.etcd.kill(m)
+		e.Etcd.Kill(m)
 		time.Sleep(2 * time.Second)
-		if err := e.etcd.restart(m); err != nil {
-			e.t.Fatalf("etcd %s after restart: %v\n%s", m.name, err, m.log())
+		if err := e.Etcd.Restart(m); err != nil {
+			e.t.Fatalf("etcd %s after restart: %v\n%s", m.Name, err, m.Log())
 		}
-		return m.name
+		return m.Name
 	}}
 	backendKill = fault{name: "backend replica SIGKILL+restart", run: func(e *env, rng *rand.Rand, _ *faultRun) string {
-		i := rng.Intn(len(e.backends))
+		i := rng.Intn(len(e.Backends))
 		e.killBackend(i)
 		time.Sleep(e.hold / 2)
 		e.startBackend(i)
-		return backendHosts[i]
+		return topology.BackendHosts[i]
 	}}
 	backendsDown = fault{name: "both backends down, then one back", run: func(e *env, rng *rand.Rand, _ *faultRun) string {
-		for i := range e.backends {
+		for i := range e.Backends {
 			e.killBackend(i)
 		}
 		time.Sleep(e.hold / 2)
-		first := rng.Intn(len(e.backends))
+		first := rng.Intn(len(e.Backends))
 		e.startBackend(first)
-		e.waitAvailable(60 * time.Second)
+		e.WaitAvailable(60 * time.Second)
 		time.Sleep(2 * time.Second)
 		e.startBackend(1 - first)
-		return backendHosts[first] + " back first"
+		return topology.BackendHosts[first] + " back first"
 	}}
 	backendHang = fault{name: "backend hangs (accepts, never answers)", run: func(e *env, rng *rand.Rand, _ *faultRun) string {
-		i := rng.Intn(len(e.backends))
+		i := rng.Intn(len(e.Backends))
 		e.killBackend(i)
-		h, err := listenHanging(net.JoinHostPort(backendHosts[i], strconv.Itoa(e.port)))
+		h, err := listenHanging(net.JoinHostPort(topology.BackendHosts[i], strconv.Itoa(e.Port)))
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		time.Sleep(e.hold)
 		h.close()
 		e.startBackend(i)
-		return backendHosts[i]
+		return topology.BackendHosts[i]
 	}}
 	etcdPartition = fault{name: "aggkit replica 2 partitioned from etcd", run: func(e *env, _ *rand.Rand, _ *faultRun) string {
-		for _, p := range e.partition {
-			p.setMode(stall)
+		for _, p := range e.Partition {
+			p.SetMode(topology.Stall)
 		}
 		time.Sleep(e.hold)
-		for _, p := range e.partition {
-			p.setMode(forward)
+		for _, p := range e.Partition {
+			p.SetMode(topology.Forward)
 		}
 		return fmt.Sprintf("%s stall, all 3 members", e.hold)
 	}}
@@ -103,11 +105,11 @@ var (
 			e.t.Fatal("no replica logged taking the availability lease")
 		}
 		died := time.Now()
-		e.replicas[holder].Kill()
-		for i := range e.backends {
+		e.Replicas[holder].Kill()
+		for i := range e.Backends {
 			e.killBackend(i)
 		}
-		e.replicas[holder].Start()
+		e.Replicas[holder].Start()
 		to := &takeover{}
 		run.takeover = to
 		var acquired time.Time
@@ -138,10 +140,10 @@ var (
 				to.leaseToStatus = written.Sub(acquired)
 			}
 		}
-		for i := range e.backends {
+		for i := range e.Backends {
 			e.startBackend(i)
 		}
-		e.waitAvailable(60 * time.Second)
+		e.WaitAvailable(60 * time.Second)
 		return fmt.Sprintf("replica %d", holder)
 	}}
 )

@@ -67,7 +67,7 @@ type writer struct {
 
 func newWriter(t *testing.T, e *env) *writer {
 	w := &writer{examples: map[string]string{}}
-	for _, a := range e.replicas {
+	for _, a := range e.Replicas {
 		cfg := a.RESTConfig()
 		client := framework.HTTPClient(t, cfg)
 		client.Timeout = 10 * time.Second

@@ -37,7 +37,7 @@ type statusWatch struct {
 
 func watchStatus(ctx context.Context, e *env) *statusWatch {
 	w := &statusWatch{}
-	for i, a := range e.replicas {
+	for i, a := range e.Replicas {
 		client := aggregatorclient.NewForConfigOrDie(a.RESTConfig()).ApiregistrationV1().APIServices()
 		go w.follow(ctx, i, client)
 	}
@@ -95,31 +95,11 @@ func (w *statusWatch) snapshot() []observation {
 	return append([]observation(nil), w.obs...)
 }
 
-// availableOn reads the Available condition through one replica.
-func availableOn(a *framework.Aggkit) (status, reason string) {
-	client, err := aggregatorclient.NewForConfig(a.RESTConfig())
-	if err != nil {
-		return "", err.Error()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	svc, err := client.ApiregistrationV1().APIServices().Get(ctx, wardleAPIService, metav1.GetOptions{})
-	if err != nil {
-		return "", err.Error()
-	}
-	for _, c := range svc.Status.Conditions {
-		if c.Type == apiregistrationv1.Available {
-			return string(c.Status), c.Reason
-		}
-	}
-	return "", "no Available condition"
-}
-
 // leaseAcquisitions counts, per replica, the times its current process
 // says it took the availability Lease (client-go's elector logs each win).
 func leaseAcquisitions(e *env) []int {
 	var counts []int
-	for _, a := range e.replicas {
+	for _, a := range e.Replicas {
 		counts = append(counts, strings.Count(a.Log(), `"Successfully acquired lease" lock="kube-system/aggkit-apiservice-availability"`))
 	}
 	return counts
@@ -129,7 +109,7 @@ func leaseAcquisitions(e *env) []int {
 // shows the latest acquisition (klog's timestamps sort within a day).
 func leaseHolder(e *env) int {
 	holder, latest := -1, ""
-	for i, a := range e.replicas {
+	for i, a := range e.Replicas {
 		log := a.Log()
 		idx := strings.LastIndex(log, `"Successfully acquired lease"`)
 		if idx < 0 {
@@ -146,7 +126,7 @@ func leaseHolder(e *env) int {
 
 // leaseHolderIdentity reads the Lease through any replica that answers.
 func leaseHolderIdentity(e *env) (string, time.Time) {
-	for _, a := range e.replicas {
+	for _, a := range e.Replicas {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		lease, err := a.Client().CoordinationV1().Leases("kube-system").Get(ctx, "aggkit-apiservice-availability", metav1.GetOptions{})
 		cancel()

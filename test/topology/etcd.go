@@ -1,4 +1,4 @@
-package chaos
+package topology
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
-// etcdMember is one member of the cluster: the real etcd server (built from
+// EtcdMember is one member of the cluster: the real etcd server (built from
 // the module go.mod pins) in its own process.
-type etcdMember struct {
-	name      string
+type EtcdMember struct {
+	Name      string
 	dataDir   string
 	clientURL string
 	peerURL   string
@@ -29,33 +29,33 @@ type etcdMember struct {
 	logPath   string
 }
 
-// etcdCluster is a three-member cluster on loopback.
-type etcdCluster struct {
+// EtcdCluster is a three-member cluster on loopback.
+type EtcdCluster struct {
 	t       testing.TB
 	bin     string
-	members []*etcdMember
+	Members []*EtcdMember
 }
 
-func startEtcdCluster(t testing.TB, size int) *etcdCluster {
+func StartEtcdCluster(t testing.TB, size int) *EtcdCluster {
 	t.Helper()
 	bin, err := framework.BuildPackage(framework.EtcdPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &etcdCluster{t: t, bin: bin}
+	c := &EtcdCluster{t: t, bin: bin}
 	var initial []string
 	for i := range size {
-		m := &etcdMember{
-			name:      fmt.Sprintf("m%d", i),
+		m := &EtcdMember{
+			Name:      fmt.Sprintf("m%d", i),
 			dataDir:   t.TempDir(),
 			clientURL: fmt.Sprintf("http://127.0.0.1:%d", framework.FreePort(t)),
 			peerURL:   fmt.Sprintf("http://127.0.0.1:%d", framework.FreePort(t)),
 		}
-		initial = append(initial, m.name+"="+m.peerURL)
-		c.members = append(c.members, m)
+		initial = append(initial, m.Name+"="+m.peerURL)
+		c.Members = append(c.Members, m)
 	}
-	for _, m := range c.members {
-		m.args = []string{"--name", m.name, "--data-dir", m.dataDir,
+	for _, m := range c.Members {
+		m.args = []string{"--name", m.Name, "--data-dir", m.dataDir,
 			"--listen-client-urls", m.clientURL, "--advertise-client-urls", m.clientURL,
 			"--listen-peer-urls", m.peerURL, "--initial-advertise-peer-urls", m.peerURL,
 			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-state", "new",
@@ -63,19 +63,19 @@ func startEtcdCluster(t testing.TB, size int) *etcdCluster {
 		c.start(m)
 	}
 	t.Cleanup(func() {
-		for _, m := range c.members {
-			c.kill(m)
+		for _, m := range c.Members {
+			c.Kill(m)
 		}
 	})
-	for _, m := range c.members {
+	for _, m := range c.Members {
 		if err := c.waitHealthy(m, 60*time.Second); err != nil {
-			t.Fatalf("etcd %s: %v\n%s", m.name, err, m.log())
+			t.Fatalf("etcd %s: %v\n%s", m.Name, err, m.Log())
 		}
 	}
 	return c
 }
 
-func (c *etcdCluster) start(m *etcdMember) {
+func (c *EtcdCluster) start(m *EtcdMember) {
 	c.t.Helper()
 	m.cmd = exec.Command(c.bin, m.args...)
 	m.logPath = filepath.Join(m.dataDir, fmt.Sprintf("etcd-%d.log", time.Now().UnixNano()))
@@ -91,8 +91,8 @@ func (c *etcdCluster) start(m *etcdMember) {
 	go func() { _ = m.cmd.Wait(); logFile.Close(); close(m.exited) }()
 }
 
-// kill ends a member with SIGKILL and waits until it is gone.
-func (c *etcdCluster) kill(m *etcdMember) {
+// Kill ends a member with SIGKILL and waits until it is gone.
+func (c *EtcdCluster) Kill(m *EtcdMember) {
 	if m.cmd == nil {
 		return
 	}
@@ -100,28 +100,28 @@ func (c *etcdCluster) kill(m *etcdMember) {
 	<-m.exited
 }
 
-// restart starts a killed member again on its data and waits until it
+// Restart starts a killed member again on its data and waits until it
 // serves.
-func (c *etcdCluster) restart(m *etcdMember) error {
+func (c *EtcdCluster) Restart(m *EtcdMember) error {
 	c.start(m)
 	return c.waitHealthy(m, 60*time.Second)
 }
 
-func (m *etcdMember) log() string {
+func (m *EtcdMember) Log() string {
 	data, _ := os.ReadFile(m.logPath)
 	return string(data)
 }
 
-// clientURLs is the --etcd-servers value for the whole cluster.
-func (c *etcdCluster) clientURLs() []string {
+// ClientURLs is the --etcd-servers value for the whole cluster.
+func (c *EtcdCluster) ClientURLs() []string {
 	var urls []string
-	for _, m := range c.members {
+	for _, m := range c.Members {
 		urls = append(urls, m.clientURL)
 	}
 	return urls
 }
 
-func (c *etcdCluster) waitHealthy(m *etcdMember, timeout time.Duration) error {
+func (c *EtcdCluster) waitHealthy(m *EtcdMember, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -130,7 +130,7 @@ func (c *etcdCluster) waitHealthy(m *etcdMember, timeout time.Duration) error {
 			return fmt.Errorf("exited")
 		default:
 		}
-		if _, last = c.status(m); last == nil {
+		if _, last = c.Status(m); last == nil {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -138,9 +138,9 @@ func (c *etcdCluster) waitHealthy(m *etcdMember, timeout time.Duration) error {
 	return fmt.Errorf("not healthy after %s: %v", timeout, last)
 }
 
-// status asks one member for its view of the cluster; it fails while the
+// Status asks one member for its view of the cluster; it fails while the
 // member has no leader.
-func (c *etcdCluster) status(m *etcdMember) (*clientv3.StatusResponse, error) {
+func (c *EtcdCluster) Status(m *EtcdMember) (*clientv3.StatusResponse, error) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.clientURL}, DialTimeout: time.Second, Logger: quietZap})
 	if err != nil {
 		return nil, err
@@ -155,15 +155,15 @@ func (c *etcdCluster) status(m *etcdMember) (*clientv3.StatusResponse, error) {
 	return st, err
 }
 
-// leader is the member that currently leads, as the members see it.
-func (c *etcdCluster) leader() (*etcdMember, error) {
-	for _, m := range c.members {
-		st, err := c.status(m)
+// Leader is the member that currently leads, as the Members see it.
+func (c *EtcdCluster) Leader() (*EtcdMember, error) {
+	for _, m := range c.Members {
+		st, err := c.Status(m)
 		if err != nil {
 			continue
 		}
-		for _, other := range c.members {
-			if ost, err := c.status(other); err == nil && ost.Header.MemberId == st.Leader {
+		for _, other := range c.Members {
+			if ost, err := c.Status(other); err == nil && ost.Header.MemberId == st.Leader {
 				return other, nil
 			}
 		}

@@ -1,4 +1,4 @@
-package chaos
+package topology
 
 import (
 	"io"
@@ -7,47 +7,47 @@ import (
 	"testing"
 )
 
-// proxyMode is what a tcpProxy does with traffic.
-type proxyMode int
+// ProxyMode is what a TCPProxy does with traffic.
+type ProxyMode int
 
 const (
-	// forward passes bytes both ways.
-	forward proxyMode = iota
-	// stall holds every connection open and passes nothing, as a network
+	// Forward passes bytes both ways.
+	Forward ProxyMode = iota
+	// Stall holds every connection open and passes nothing, as a network
 	// partition that drops packets does: peers see silence, not a reset.
-	stall
+	Stall
 )
 
-// tcpProxy sits between a client and one of several upstreams (tried in
+// TCPProxy sits between a client and one of several upstreams (tried in
 // turn), so a test can cut the path without touching either end.
-type tcpProxy struct {
+type TCPProxy struct {
 	ln        net.Listener
 	upstreams []string
 
 	mu    sync.Mutex
-	mode  proxyMode
+	mode  ProxyMode
 	next  int
 	conns map[net.Conn]struct{}
 	// resume is closed when the mode goes back to forward.
 	resume chan struct{}
 }
 
-func startTCPProxy(t testing.TB, upstreams ...string) *tcpProxy {
+func StartTCPProxy(t testing.TB, upstreams ...string) *TCPProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{ln: ln, upstreams: upstreams, conns: map[net.Conn]struct{}{}, resume: make(chan struct{})}
+	p := &TCPProxy{ln: ln, upstreams: upstreams, conns: map[net.Conn]struct{}{}, resume: make(chan struct{})}
 	close(p.resume)
 	go p.serve()
 	t.Cleanup(p.close)
 	return p
 }
 
-func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
+func (p *TCPProxy) Addr() string { return p.ln.Addr().String() }
 
-func (p *tcpProxy) serve() {
+func (p *TCPProxy) serve() {
 	for {
 		conn, err := p.ln.Accept()
 		if err != nil {
@@ -57,7 +57,7 @@ func (p *tcpProxy) serve() {
 	}
 }
 
-func (p *tcpProxy) handle(client net.Conn) {
+func (p *TCPProxy) handle(client net.Conn) {
 	p.track(client, true)
 	defer p.track(client, false)
 	defer client.Close()
@@ -89,7 +89,7 @@ func (p *tcpProxy) handle(client net.Conn) {
 }
 
 // copy moves bytes from src to dst, holding each chunk while stalled.
-func (p *tcpProxy) copy(dst, src net.Conn) {
+func (p *TCPProxy) copy(dst, src net.Conn) {
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := src.Read(buf)
@@ -114,7 +114,7 @@ func (p *tcpProxy) copy(dst, src net.Conn) {
 	}
 }
 
-func (p *tcpProxy) track(c net.Conn, add bool) {
+func (p *TCPProxy) track(c net.Conn, add bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if add {
@@ -124,66 +124,29 @@ func (p *tcpProxy) track(c net.Conn, add bool) {
 	}
 }
 
-// setMode switches between forwarding and stalling. Connections survive a
+// SetMode switches between forwarding and stalling. Connections survive a
 // stall, as TCP connections survive a short partition; what the peers'
 // keepalives and timeouts make of the silence is theirs to decide.
-func (p *tcpProxy) setMode(mode proxyMode) {
+func (p *TCPProxy) SetMode(mode ProxyMode) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if mode == p.mode {
 		return
 	}
 	p.mode = mode
-	if mode == stall {
+	if mode == Stall {
 		p.resume = make(chan struct{})
 		return
 	}
 	close(p.resume)
 }
 
-func (p *tcpProxy) close() {
+func (p *TCPProxy) close() {
 	_ = p.ln.Close()
-	p.setMode(forward)
+	p.SetMode(Forward)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range p.conns {
-		_ = c.Close()
-	}
-}
-
-// hangingListener accepts connections on addr and never answers: a backend
-// whose process is alive but stuck.
-type hangingListener struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func listenHanging(addr string) (*hangingListener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	h := &hangingListener{ln: ln}
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			h.mu.Lock()
-			h.conns = append(h.conns, conn)
-			h.mu.Unlock()
-		}
-	}()
-	return h, nil
-}
-
-func (h *hangingListener) close() {
-	_ = h.ln.Close()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, c := range h.conns {
 		_ = c.Close()
 	}
 }
