@@ -13,14 +13,13 @@ import (
 // resolved addresses in the balancer's order until one answers or a retry
 // would not be safe.
 type attempts struct {
-	addrs       []string
-	max         int
-	balancer    *balancer
-	transport   *backend.Transport
-	roundTrip   http.RoundTripper // the transport's pooled or upgrade round tripper
-	tried       int
-	lastAddress string
-	metrics     *apiServiceMetrics
+	addrs     []string
+	max       int
+	balancer  *balancer
+	transport *backend.Transport
+	roundTrip http.RoundTripper // the transport's pooled or upgrade round tripper
+	tried     int
+	metrics   *apiServiceMetrics
 }
 
 func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
@@ -35,7 +34,6 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 		if a.tried > 1 {
 			a.metrics.retries.Inc()
 		}
-		a.lastAddress = addr
 		resp, err := a.roundTrip.RoundTrip(attempt(out, addr, body))
 		if err == nil {
 			a.balancer.succeeded(addr)
