@@ -93,13 +93,8 @@ func (a *Aggkit) Start() {
 
 // Stop ends the process gracefully (SIGTERM), then forcefully.
 func (a *Aggkit) Stop() {
-	if a.cmd == nil || a.cmd.Process == nil {
+	if !a.running() {
 		return
-	}
-	select {
-	case <-a.exited:
-		return
-	default:
 	}
 	_ = a.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -110,19 +105,27 @@ func (a *Aggkit) Stop() {
 	}
 }
 
+// running reports whether a started process has not exited yet.
+func (a *Aggkit) running() bool {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return false
+	}
+	select {
+	case <-a.exited:
+		return false
+	default:
+		return true
+	}
+}
+
 // Pid is the process id of the running aggkit serve.
 func (a *Aggkit) Pid() int { return a.cmd.Process.Pid }
 
 // Kill ends the process at once (SIGKILL), as a crash does: no shutdown
 // hook runs, so nothing it holds (a Lease) is released. Start runs it again.
 func (a *Aggkit) Kill() {
-	if a.cmd == nil || a.cmd.Process == nil {
+	if !a.running() {
 		return
-	}
-	select {
-	case <-a.exited:
-		return
-	default:
 	}
 	_ = a.cmd.Process.Kill()
 	<-a.exited
