@@ -81,6 +81,7 @@ func TestAbuseLeavesServerResponsive(t *testing.T) {
 
 	t.Logf("setup took %v", time.Since(began).Round(100*time.Millisecond))
 	attacks := []abuse{
+		{"none (baseline)", func() func() string { return func() string { return "" } }},
 		{"oversized bodies, built-in (8 × 16 MiB)", env.oversizedBodies(env.listPath, true)},
 		{"oversized bodies, proxied (8 × 16 MiB)", env.oversizedBodies(env.sinkPath, false)},
 		{"nested JSON/YAML, built-in (depth 10^6)", env.nestedBuiltin()},
