@@ -141,6 +141,9 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	s.Informers = informers.NewSharedInformerFactory(s.Client, 0)
 	cfg.SharedInformerFactory = s.Informers
 	cfg.ClientConfig = s.LoopbackConfig
+	if o.EnablePriorityAndFairness {
+		cfg.FlowControl = s.flowControl()
+	}
 
 	stored, err := s.buildStoredResources(cfg.RESTOptionsGetter)
 	if err != nil {
@@ -297,6 +300,7 @@ func (s *Server) addPostStartHooks() {
 		go controller.Run(ctx, 1)
 		return nil
 	})
+	s.generic.AddPostStartHookOrDie(flowControlBootstrapHook, s.keepFlowControlBootstrap)
 	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
 	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
 		md, err := metadata.NewForConfig(s.LoopbackConfig)
