@@ -9,7 +9,6 @@ import (
 	genericfeatures "k8s.io/apiserver/pkg/features"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
-	utilflowcontrol "k8s.io/apiserver/pkg/util/flowcontrol"
 	flowcontrolrequest "k8s.io/apiserver/pkg/util/flowcontrol/request"
 )
 
@@ -45,7 +44,7 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 		var full, proxied http.Handler
 		if c.FlowControl != nil {
 			full = genericapiserver.DefaultBuildHandlerChain(clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc), c)
-			proxied = proxyChain(clearLongRunningWriteDeadline(delegated(routes), c.LongRunningFunc), c)
+			proxied = proxyChain(clearLongRunningWriteDeadline(routes, c.LongRunningFunc), c)
 		} else {
 			limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if routes.Proxied(r.URL.Path) {
@@ -67,17 +66,6 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 			full.ServeHTTP(w, r)
 		}), c.RequestTimeout)
 	}
-}
-
-// delegated tells priority and fairness that a proxied request is the
-// backend's to limit, as kube-aggregator does: a proxied watch gives its
-// seat back once forwarded instead of holding it until it ends (a local
-// watch gives it back once its initial events are sent).
-func delegated(proxy http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		utilflowcontrol.RequestDelegated(r.Context())
-		proxy.ServeHTTP(w, r)
-	})
 }
 
 // proxyChain is genericapiserver.DefaultBuildHandlerChain without tracing,
