@@ -33,11 +33,17 @@ func TestFlowControlBootstrapRules(t *testing.T) {
 	}
 	// Mandatory: catch-all's shares are not the operator's to change; the
 	// exempt level's are.
-	edit("catch-all", func(p *flowcontrolv1.PriorityLevelConfiguration) { p.Spec.Limited.NominalConcurrencyShares = ptrTo(int32(77)) })
-	edit("exempt", func(p *flowcontrolv1.PriorityLevelConfiguration) { p.Spec.Exempt.NominalConcurrencyShares = ptrTo(int32(7)) })
+	edit("catch-all", func(p *flowcontrolv1.PriorityLevelConfiguration) {
+		p.Spec.Limited.NominalConcurrencyShares = ptrTo(int32(77))
+	})
+	edit("exempt", func(p *flowcontrolv1.PriorityLevelConfiguration) {
+		p.Spec.Exempt.NominalConcurrencyShares = ptrTo(int32(7))
+	})
 	// Suggested: workload-low still says autoupdate "true"; global-default
 	// is the operator's now.
-	edit("workload-low", func(p *flowcontrolv1.PriorityLevelConfiguration) { p.Spec.Limited.NominalConcurrencyShares = ptrTo(int32(88)) })
+	edit("workload-low", func(p *flowcontrolv1.PriorityLevelConfiguration) {
+		p.Spec.Limited.NominalConcurrencyShares = ptrTo(int32(88))
+	})
 	edit("global-default", func(p *flowcontrolv1.PriorityLevelConfiguration) {
 		p.Spec.Limited.NominalConcurrencyShares = ptrTo(int32(99))
 		p.Annotations[flowcontrolv1.AutoUpdateAnnotationKey] = "false"
