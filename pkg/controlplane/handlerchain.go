@@ -3,7 +3,7 @@ package controlplane
 import (
 	"net/http"
 
-	"github.com/aggkit/aggkit/pkg/aggregator"
+	"github.com/aggkit/aggkit/pkg/aggregator/proxy"
 	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
 	"k8s.io/apiserver/pkg/endpoints/filters/impersonation"
 	genericfeatures "k8s.io/apiserver/pkg/features"
@@ -24,8 +24,9 @@ import (
 // the per-filter latency metrics, and the timeout filter's extra goroutine
 // (the request deadline is set as in the default chain and the proxy stops
 // at it, answering 504 like the timeout filter). Measured with
-// bench/proxypath. testdata/proxychain-filters.txt says, filter by filter, what the
-// proxy chain keeps of upstream's and why it leaves the rest.
+// bench/proxypath. testdata/proxychain-filters.txt says, filter by
+// filter, what the proxy chain keeps of upstream's and why it leaves the
+// rest (TestProxyChainTracksUpstreamFilters keeps it true).
 //
 // Both chains draw on one in-flight budget. With priority and fairness,
 // both take c.FlowControl at the default chain's place: the budget lives
@@ -35,7 +36,7 @@ import (
 //
 // The shutdown settings need lifecycle signals private to
 // k8s.io/apiserver, so they send every request down the default chain.
-func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapiserver.Config) http.Handler {
+func handlerChain(remote *proxy.Handler) func(http.Handler, *genericapiserver.Config) http.Handler {
 	return func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
 		if c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
 			apiHandler = clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc)
@@ -44,11 +45,11 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 		var full, proxied http.Handler
 		if c.FlowControl != nil {
 			full = genericapiserver.DefaultBuildHandlerChain(clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc), c)
-			proxied = proxyChain(clearLongRunningWriteDeadline(routes, c.LongRunningFunc), c)
+			proxied = proxyChain(clearLongRunningWriteDeadline(remote, c.LongRunningFunc), c)
 		} else {
 			limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if routes.Proxied(r.URL.Path) {
-					routes.ServeHTTP(w, r)
+				if remote.Proxies(r.URL.Path) {
+					remote.ServeHTTP(w, r)
 					return
 				}
 				apiHandler.ServeHTTP(w, r)
@@ -59,7 +60,7 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 			proxied = proxyChain(limited, c)
 		}
 		return withWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if routes.Proxied(r.URL.Path) {
+			if remote.Proxies(r.URL.Path) {
 				proxied.ServeHTTP(w, r)
 				return
 			}
@@ -72,8 +73,8 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 // filter latency tracking and the timeout goroutine, around the proxy
 // itself rather than the server's mux; see handlerChain. Filters are
 // listed innermost first, as there.
-func proxyChain(proxy http.Handler, c *genericapiserver.Config) http.Handler {
-	handler := genericapifilters.WithAuthorization(proxy, c.Authorization.Authorizer, c.Serializer)
+func proxyChain(remote http.Handler, c *genericapiserver.Config) http.Handler {
+	handler := genericapifilters.WithAuthorization(remote, c.Authorization.Authorizer, c.Serializer)
 	if c.FlowControl != nil {
 		// The work estimator and wait limit of the default chain.
 		estimate := flowcontrolrequest.NewWorkEstimator(c.StorageObjectCountTracker.Get, c.FlowControl.GetInterestedWatchCount,
