@@ -1,0 +1,305 @@
+package e2e
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/aggkit/aggkit/test/e2e/framework"
+)
+
+// TestReadmeInCluster runs the README's in-cluster commands with the built
+// aggkit and the real kubectl: build image --push (to a registry this test
+// serves), build config, kubectl apply -k, doctor. aggkit serve stands in
+// for the cluster; it has no Deployments, so the test does the kubelet's
+// part: it pulls the image by the pinned digest, runs its entrypoint with
+// the Deployment's arguments and the Secret's certificate, and writes the
+// Service's Endpoints. The APIService must then become Available.
+func TestReadmeInCluster(t *testing.T) {
+	bins, err := framework.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	repo := strings.TrimPrefix(reg.URL, "http://") + "/wardle"
+	agg := framework.StartAggkit(t, "")
+	k := framework.NewKubectl(t, agg.Kubeconfig)
+	dir := wardleProject(t)
+	aggkit := func(args ...string) (string, error) {
+		cmd := exec.Command(bins.Aggkit, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+agg.Kubeconfig)
+		out, err := cmd.CombinedOutput()
+		t.Logf("aggkit %s:\n%s", strings.Join(args, " "), out)
+		return string(out), err
+	}
+
+	// aggkit build image --push --image registry.example.com/shop:v0.1.0
+	out, err := aggkit("build", "image", "--push", "--image", repo+":v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := regexp.MustCompile(`(?m)^==> pushed (\S+@sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
+	if pinned == nil {
+		t.Fatalf("no pushed digest in the output")
+	}
+
+	// aggkit build config
+	if _, err := aggkit("build", "config"); err != nil {
+		t.Fatal(err)
+	}
+	deployment := &appsv1.Deployment{}
+	readYAML(t, filepath.Join(dir, "config", "deployment.yaml"), deployment)
+	container := deployment.Spec.Template.Spec.Containers[0]
+	if container.Image != pinned[1] {
+		t.Fatalf("the Deployment runs %s, the push was %s", container.Image, pinned[1])
+	}
+
+	// kubectl apply -k config/: everything but the kinds aggkit lacks
+	// (apps/v1 Deployment, the embedded etcd's PersistentVolumeClaim).
+	out, err = k.CombinedOutput("apply", "-k", filepath.Join(dir, "config"))
+	t.Logf("kubectl apply -k config:\n%s", out)
+	for _, want := range []string{"namespace/wardle", "serviceaccount/apiserver", "secret/wardle-serving-cert",
+		"service/wardle", "apiservice.apiregistration.k8s.io/v1alpha1.wardle.example.com"} {
+		if !strings.Contains(out, want+" created") {
+			t.Errorf("kubectl apply did not create %s", want)
+		}
+	}
+	if err == nil || strings.Count(out, "no matches for kind") != 2 {
+		t.Errorf("want exactly the Deployment and the PersistentVolumeClaim refused: %v", err)
+	}
+
+	runAsKubelet(t, agg, k, pinned[1], container)
+
+	// aggkit doctor v1alpha1.wardle.example.com
+	framework.Eventually(t, 2*time.Minute, func() bool {
+		_, err := aggkit("doctor", "v1alpha1.wardle.example.com")
+		return err == nil
+	}, func() string { return "aggkit doctor still finds a broken link" })
+	k.MustRun("wait", "--for=condition=Available", "apiservice/v1alpha1.wardle.example.com", "--timeout=60s")
+	if out, err := k.Run("apiVersion: wardle.example.com/v1alpha1\nkind: Flunder\nmetadata: {name: from-the-image}\n",
+		"-n", "wardle", "create", "-f", "-"); err != nil {
+		t.Errorf("create a Flunder through the aggregator: %v\n%s", err, out)
+	}
+}
+
+// wardleProject is a project folder for examples/wardle outside this
+// repository: an aggkit.yaml, and a main package in a module that a go.work
+// joins to this checkout (offline: every dependency is in aggkit's go.sum).
+func wardleProject(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "wardle")
+	files := map[string]string{
+		"go.mod":  "module example.com/wardle\n\ngo 1.26.8\n",
+		"go.work": fmt.Sprintf("go 1.26.8\n\nuse (\n\t.\n\t%s\n)\n", root),
+		"main.go": "package main\n\nimport \"github.com/aggkit/aggkit/examples/wardle/server\"\n\nfunc main() { server.New().Execute() }\n",
+		"aggkit.yaml": "name: wardle\ndomain: example.com\ngroup: wardle.example.com\nresources:\n" +
+			"- {version: v1alpha1, kind: Flunder, namespaced: true}\n",
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runAsKubelet runs the container as the Deployment describes it, here:
+// the image's entrypoint pulled by ref, the container's arguments with its
+// paths moved into a temporary folder, the serving certificate from the
+// Secret, and a token of the pod's ServiceAccount. It then writes the
+// Endpoints the cluster's endpoints controller would.
+func runAsKubelet(t *testing.T, agg *framework.Aggkit, k *framework.Kubectl, ref string, c corev1.Container) {
+	t.Helper()
+	digest, err := name.NewDigest(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	bin := filepath.Join(root, "entrypoint")
+	extractFile(t, img, strings.TrimPrefix(cfg.Config.Entrypoint[0], "/"), bin)
+
+	secret, err := agg.Client().CoreV1().Secrets("wardle").Get(t.Context(), "wardle-serving-cert", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		mounts[m.MountPath] = filepath.Join(root, m.Name)
+		if err := os.MkdirAll(mounts[m.MountPath], 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if m.Name == "serving-cert" {
+			for key, data := range secret.Data {
+				if err := os.WriteFile(filepath.Join(mounts[m.MountPath], key), data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	port := framework.FreePort(t)
+	var args []string
+	for _, a := range c.Args {
+		if strings.HasPrefix(a, "--secure-port=") {
+			a = "--secure-port=" + strconv.Itoa(port)
+		}
+		for mount, local := range mounts {
+			a = strings.Replace(a, "="+mount, "="+local, 1)
+		}
+		args = append(args, a)
+	}
+	token := strings.TrimSpace(k.MustRun("-n", "wardle", "create", "token", "apiserver"))
+	args = append(args, "--bind-address=127.0.0.1", "--kubeconfig="+agg.WriteTokenKubeconfig(token))
+	server := exec.Command(bin, args...)
+	logFile, err := os.Create(filepath.Join(root, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.Stdout, server.Stderr = logFile, logFile
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = server.Process.Kill()
+		_ = server.Wait()
+		logFile.Close()
+		if t.Failed() {
+			log, _ := os.ReadFile(logFile.Name())
+			t.Logf("server log:\n%s", log)
+		}
+	})
+	k.Apply(fmt.Sprintf(`apiVersion: v1
+kind: Endpoints
+metadata: {name: wardle, namespace: wardle}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{name: https, port: %d, protocol: TCP}]
+`, port))
+}
+
+// extractFile writes the file at path in the image's flattened file
+// system to dst, executable.
+func extractFile(t *testing.T, img v1.Image, path, dst string) {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			t.Fatalf("%s is not in the image", path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name != path {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.UnmarshalStrict(data, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestRunInClusterBuild: `run in-cluster --build` builds, pushes, writes the
+// manifests and applies them, in that order, each step shown; the
+// manifests run the pushed digest. (aggkit serve has no Deployments: the
+// apply stops there.)
+func TestRunInClusterBuild(t *testing.T) {
+	bins, err := framework.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer reg.Close()
+	repo := strings.TrimPrefix(reg.URL, "http://") + "/wardle"
+	agg := framework.StartAggkit(t, "")
+	dir := wardleProject(t)
+	cmd := exec.Command(bins.Aggkit, "run", "in-cluster", "--build", "--image", repo+":v1",
+		"--kubeconfig", agg.Kubeconfig, "--etcd-servers", "http://etcd:2379", "--timeout", "1m")
+	cmd.Dir = dir
+	output, err := cmd.CombinedOutput()
+	out := string(output)
+	t.Logf("aggkit run in-cluster --build:\n%s", out)
+	if err == nil || !strings.Contains(out, "apply deployment/wardle -n wardle: the server does not serve kind Deployment") {
+		t.Fatalf("want the apply to stop at the Deployment: %v", err)
+	}
+	pinned := regexp.MustCompile(`(?m)^==> pushed (\S+@sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
+	if pinned == nil {
+		t.Fatal("no pushed digest in the output")
+	}
+	last := -1
+	for _, step := range []string{"==> compiling wardle for linux/amd64", "==> pushing " + repo + ":v1", "==> pushed ",
+		"==> writing manifests", "==> applying ", "applied namespace/wardle"} {
+		i := strings.Index(out, step)
+		if i <= last {
+			t.Errorf("step %q at %d, after the one before at %d", step, i, last)
+		}
+		last = i
+	}
+	deployment := &appsv1.Deployment{}
+	readYAML(t, filepath.Join(dir, "config", "deployment.yaml"), deployment)
+	if got := deployment.Spec.Template.Spec.Containers[0].Image; got != pinned[1] {
+		t.Errorf("the Deployment runs %s, the push was %s", got, pinned[1])
+	}
+	digest, err := name.NewDigest(pinned[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Head(digest); err != nil {
+		t.Errorf("the registry does not hold %s: %v", digest, err)
+	}
+}
