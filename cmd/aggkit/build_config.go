@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ func (f *deployFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.config.Namespace, "namespace", "", "Namespace to run in, created by the manifests (default: --name).")
 	fs.StringVar(&f.config.Image, "image", "", "Container image whose entrypoint is the server binary (default: the last 'build image --push', by digest).")
 	fs.StringVar(&f.config.Group, "group", "", "API group served (default: the project's group).")
-	fs.StringSliceVar(&f.config.Versions, "versions", nil, "Versions served, most preferred first; one APIService each (default: the project's versions).")
+	fs.StringSliceVar(&f.config.Versions, "versions", nil, "Versions served, most preferred first; one APIService each (default: the project's versions, GA before beta before alpha).")
 	fs.Int32Var(&f.config.Replicas, "replicas", 0, "Server replicas (default 2 with --etcd-servers; embedded storage runs exactly 1).")
 	fs.StringSliceVar(&f.config.EtcdServers, "etcd-servers", nil, "etcd to store in. Empty: embedded etcd on a PersistentVolumeClaim.")
 	fs.StringVar(&f.config.StorageSize, "storage-size", "1Gi", "Size of the embedded etcd's volume.")
@@ -57,11 +56,9 @@ func (f *deployFlags) resolve() (deploy.Config, string, error) {
 		c.Group = p.Group
 	}
 	if len(c.Versions) == 0 {
-		for _, r := range p.Resources {
-			if !slices.Contains(c.Versions, r.Version) {
-				c.Versions = append(c.Versions, r.Version)
-			}
-		}
+		// Ranked as Kubernetes ranks them, not in creation order: a v1 added
+		// after v1beta1 is still the preferred version.
+		c.Versions = p.Versions()
 	}
 	if c.Group == "" || len(c.Versions) == 0 {
 		return c, "", fmt.Errorf("no API group and versions: %s has no resources in %s; pass --group and --versions",

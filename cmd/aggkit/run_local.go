@@ -8,9 +8,9 @@ import (
 )
 
 func newRunLocalCommand() *cobra.Command {
-	o := runlocal.Options{Dir: ".", Port: 6443}
+	o := runlocal.Options{Dir: "."}
 	cmd := &cobra.Command{
-		Use:   "local [--dir DIR] [--state-dir DIR] [--port 6443]",
+		Use:   "local [--dir DIR] [--state-dir DIR] [--port PORT]",
 		Short: "Build the project and run it behind an in-process control plane",
 		Long: `Build the project (generators, then go build into bin/), start the aggkit control
 plane in this process (embedded etcd), start the project's server, register it (Service
@@ -31,6 +31,7 @@ controlplane.log and server.log there. Ctrl-C stops the server and the control p
 	}
 	cmd.Flags().StringVar(&o.Dir, "dir", o.Dir, "The project folder.")
 	cmd.Flags().StringVar(&o.StateDir, "state-dir", o.StateDir, "Where data, certificates and logs are kept across runs (default <dir>/.aggkit).")
-	cmd.Flags().IntVar(&o.Port, "port", o.Port, "The control plane's port on 127.0.0.1.")
+	cmd.Flags().IntVar(&o.Port, "port", 0, "The control plane's port on 127.0.0.1; it must be free. "+
+		"Without it: the port of this project's last run, else 6443, and a free port when that one is taken (kept in <state-dir>/port).")
 	return cmd
 }

@@ -13,12 +13,6 @@ import (
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	framework.Cleanup()
-	os.Exit(code)
-}
-
 // wardle is the wardle binary serving an APIService registration behind an
 // `aggkit serve`.
 type wardle struct {

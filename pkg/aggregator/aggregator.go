@@ -2,13 +2,11 @@ package aggregator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -17,7 +15,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/klog/v2"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
@@ -85,14 +82,23 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 
 	// The proxy resolves on every request, so it reads a cache kept current
 	// by the same informers' events; the controllers read the listers.
-	proxyResolver := resolve.NewCached(resolver)
+	cached := resolve.NewCached(resolver)
+	var synced []cache.InformerSynced
 	for _, informer := range resolvedFrom {
-		if err := proxyResolver.InvalidateOn(informer); err != nil {
+		if err := cached.InvalidateOn(informer); err != nil {
 			return err
 		}
+		synced = append(synced, informer.HasSynced)
 	}
+	proxyResolver := resolve.WhenSynced(cached, synced...)
+	proxyMetrics, availabilityMetrics := proxy.NewMetrics(), availability.NewMetrics()
+	registry, err := newRegistry(proxyMetrics, availabilityMetrics)
+	if err != nil {
+		return err
+	}
+	exposeMetrics(server, registry)
 	proxyHandler := proxy.NewHandler(proxy.Config{
-		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs,
+		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs, Metrics: proxyMetrics,
 		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
 		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
 	})
@@ -112,7 +118,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	// A remote version of a built-in group must show in /apis/<group> and
 	// reach the proxy, so /apis/<group> is answered from APIServices too.
 	discovery.RemoveBuiltinGroupHandlers(server)
-	fetch := discovery.ServiceFetcher(resolver.Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
+	// Discovery starts with the APIService informer; it must not read the
+	// Service listers before they are filled either.
+	fetch := discovery.ServiceFetcher(resolve.WhenSynced(resolver, synced...).Resolve, func(svc *apiregistrationv1.APIService) (http.RoundTripper, error) {
 		t, err := transports.For(svc)
 		if err != nil {
 			return nil, err
@@ -132,15 +140,13 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return err
 	}
 
-	metrics := availability.NewMetrics()
-	registerMetrics(metrics)
 	var available *availability.Controller
-	elector, err := newElector(cfg, func() { available.Resync() })
+	elector, err := newElector(cfg, server, func() { available.Resync() })
 	if err != nil {
 		return err
 	}
 	availabilityConfig := availability.Config{
-		Metrics:               metrics,
+		Metrics:               availabilityMetrics,
 		APIServiceClient:      client.ApiregistrationV1(),
 		APIServiceInformer:    apiServices,
 		ServiceInformer:       core.Services(),
@@ -166,8 +172,19 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		cfg.KubeInformers.Start(ctx.Done())
 		return nil
 	})
+	// A restarting replica must not answer 404 for a registered APIService
+	// whose path it has not installed yet: until the first list is in the
+	// mux, unknown paths answer 503 with Retry-After (controlplane's
+	// notFound) and /readyz fails, as in kube-aggregator.
+	if err := server.RegisterMuxAndDiscoveryCompleteSignal("APIServiceRegistrationControllerInitiated", registration.initiated); err != nil {
+		return err
+	}
 	server.AddPostStartHookOrDie("apiservice-registration-controller", func(ctx genericapiserver.PostStartHookContext) error {
 		go registration.run(ctx)
+		select {
+		case <-registration.initiated:
+		case <-ctx.Done():
+		}
 		return nil
 	})
 	server.AddPostStartHookOrDie("apiservice-status-remote-available-controller", func(ctx genericapiserver.PostStartHookContext) error {
@@ -182,24 +199,9 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 	return nil
 }
 
-// registerMetrics exposes the availability metrics on /metrics. A second
-// control plane in the same process (pkg/aggtest runs several) finds the
-// names taken; its metrics then stay unexposed rather than failing startup.
-func registerMetrics(m *availability.Metrics) {
-	err := m.Register(legacyregistry.Register)
-	var taken prometheus.AlreadyRegisteredError
-	switch {
-	case err == nil:
-	case errors.As(err, &taken):
-		klog.V(2).InfoS("Availability metrics already registered by another server in this process; not exposing this one's")
-	default:
-		klog.ErrorS(err, "Registering availability metrics")
-	}
-}
-
 // newElector is the Lease elector when cfg asks for one, else nil (this
-// replica always writes). The identity is unique per process.
-func newElector(cfg Config, onStartedLeading func()) (*availability.LeaseElector, error) {
+// replica always writes).
+func newElector(cfg Config, server *genericapiserver.GenericAPIServer, onStartedLeading func()) (*availability.LeaseElector, error) {
 	if !cfg.AvailabilityLease {
 		return nil, nil
 	}
@@ -211,9 +213,17 @@ func newElector(cfg Config, onStartedLeading func()) (*availability.LeaseElector
 	if err != nil {
 		host = "aggkit"
 	}
+	// The identity is the host and the address this replica serves on: no
+	// two live processes share it, and a replica restarted in place has
+	// the same one, so it takes its own lease back at once instead of
+	// waiting for it to expire.
+	identity := host + "_" + string(uuid.NewUUID())
+	if server.SecureServingInfo != nil && server.SecureServingInfo.Listener != nil {
+		identity = host + "_" + server.SecureServingInfo.Listener.Addr().String()
+	}
 	return availability.NewLeaseElector(availability.LeaseConfig{
 		Client:           kube.CoordinationV1(),
-		Identity:         host + "_" + string(uuid.NewUUID()),
+		Identity:         identity,
 		OnStartedLeading: onStartedLeading,
 	})
 }

@@ -21,6 +21,12 @@ type registration struct {
 	proxy    *proxy.Handler
 	informer cache.SharedIndexInformer
 
+	// initiated closes once every APIService of the informer's first list
+	// has its path installed; until then the server answers unknown paths
+	// 503 rather than 404 (see Install).
+	initiated chan struct{}
+	handler   cache.ResourceEventHandlerRegistration
+
 	mu sync.Mutex
 	// paths maps an APIService name to the /apis/<group>/<version> path it
 	// registered.
@@ -28,8 +34,10 @@ type registration struct {
 }
 
 func newRegistration(m *mux.PathRecorderMux, p *proxy.Handler, apiServices apiregistrationv1informers.APIServiceInformer) (*registration, error) {
-	r := &registration{mux: m, proxy: p, informer: apiServices.Informer(), paths: map[string]string{}}
-	_, err := r.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	r := &registration{mux: m, proxy: p, informer: apiServices.Informer(), paths: map[string]string{},
+		initiated: make(chan struct{})}
+	var err error
+	r.handler, err = r.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.update(obj) },
 		UpdateFunc: func(_, obj any) { r.update(obj) },
 		DeleteFunc: func(obj any) {
@@ -44,10 +52,12 @@ func newRegistration(m *mux.PathRecorderMux, p *proxy.Handler, apiServices apire
 	return r, err
 }
 
-// run only waits: the informer drives everything through its handlers.
+// run closes initiated once the handler has seen the informer's first list:
+// the informer drives everything else through the handler.
 func (r *registration) run(ctx context.Context) {
-	cache.WaitForCacheSync(ctx.Done(), r.informer.HasSynced)
-	<-ctx.Done()
+	if cache.WaitForCacheSync(ctx.Done(), r.handler.HasSynced) {
+		close(r.initiated)
+	}
 }
 
 func (r *registration) update(obj any) {

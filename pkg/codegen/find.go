@@ -8,11 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/version"
+	"github.com/aggkit/aggkit/pkg/kubeversion"
 )
 
 // APIPackage is one versioned API package of a project.
@@ -24,8 +23,6 @@ type APIPackage struct {
 	// Group is the +groupName of its doc.go; empty when it has none.
 	Group string
 }
-
-var versionName = regexp.MustCompile(`^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$`)
 
 // FindAPIPackages returns the API packages in apisDir: each sub-folder named
 // like a Kubernetes version whose doc.go carries +k8s:deepcopy-gen=package,
@@ -40,7 +37,7 @@ func FindAPIPackages(apisDir string) ([]APIPackage, error) {
 	}
 	var pkgs []APIPackage
 	for _, e := range entries {
-		if !e.IsDir() || !versionName.MatchString(e.Name()) {
+		if !e.IsDir() || !kubeversion.Valid(e.Name()) {
 			continue
 		}
 		dir := filepath.Join(apisDir, e.Name())
@@ -57,9 +54,7 @@ func FindAPIPackages(apisDir string) ([]APIPackage, error) {
 		}
 		pkgs = append(pkgs, APIPackage{Dir: dir, Version: e.Name(), Group: tags["+groupName"]})
 	}
-	sort.Slice(pkgs, func(i, j int) bool {
-		return version.CompareKubeAwareVersionStrings(pkgs[i].Version, pkgs[j].Version) > 0
-	})
+	slices.SortStableFunc(pkgs, func(a, b APIPackage) int { return kubeversion.Compare(a.Version, b.Version) })
 	return pkgs, nil
 }
 

@@ -3,11 +3,9 @@ package controlplane
 import (
 	"fmt"
 
-	"k8s.io/apiserver/pkg/apis/apiserver"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
 	"k8s.io/apiserver/pkg/authentication/group"
-	"k8s.io/apiserver/pkg/authentication/request/anonymous"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
 	unionauth "k8s.io/apiserver/pkg/authentication/request/union"
@@ -32,7 +30,8 @@ type authentication struct {
 }
 
 // buildAuthentication assembles kube-apiserver's order: front proxy,
-// client certificates, bearer tokens, then anonymous if allowed.
+// client certificates, bearer tokens, then anonymous if allowed (for the
+// public-info paths only).
 func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*authentication, error) {
 	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca-bundle", o.ClientCAFile)
 	if err != nil {
@@ -64,7 +63,7 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 	}
 	req := group.NewAuthenticatedGroupAdder(unionauth.New(chain...))
 	if o.AnonymousAuth {
-		req = unionauth.NewFailOnError(req, anonymous.NewAuthenticator([]apiserver.AnonymousAuthCondition(nil)))
+		req = unionauth.NewFailOnError(req, newPublicInfoAnonymous())
 	}
 	return &authentication{
 		request:       req,

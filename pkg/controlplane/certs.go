@@ -15,13 +15,34 @@ const (
 	adminCommonName       = "aggkit-admin"
 )
 
-// ensurePKI generates, under DataDir/pki, every certificate and key that no
-// flag supplied, and points the options at them. A restart finds and keeps
-// them; a serving certificate that no longer covers the requested names is
-// reissued.
+// sharedPKIDir holds what replicas share: the CAs, the proxy client
+// certificate and the service-account key (--pki-dir, else DataDir/pki).
+func (o *Options) sharedPKIDir() string {
+	if o.PKIDir != "" {
+		return o.PKIDir
+	}
+	return o.localPKIDir()
+}
+
+// localPKIDir holds what is this replica's own: its serving certificate,
+// whose names are its addresses, and its admin client certificate.
+func (o *Options) localPKIDir() string { return filepath.Join(o.DataDir, "pki") }
+
+// ensurePKI generates every certificate and key that no flag supplied, and
+// points the options at them. A restart finds and keeps them; a serving
+// certificate that no longer covers the requested names is reissued.
+// Replicas given one --pki-dir share its CAs and keys: the first to start
+// creates them (under a lock), the others load them, and each signs its own
+// serving certificate with the shared CA.
 func (o *Options) ensurePKI() error {
-	dir := filepath.Join(o.DataDir, "pki")
+	dir := o.sharedPKIDir()
 	path := func(name string) string { return filepath.Join(dir, name) }
+	local := func(name string) string { return filepath.Join(o.localPKIDir(), name) }
+	unlock, err := pki.LockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	if o.ClientCAFile == "" {
 		if _, err := pki.LoadOrCreateCA(path("ca.crt"), path("ca.key"), "aggkit-ca"); err != nil {
@@ -35,10 +56,10 @@ func (o *Options) ensurePKI() error {
 		if err != nil {
 			return err
 		}
-		if err := ca.LoadOrIssue(path("apiserver.crt"), path("apiserver.key"), o.servingCertSpec()); err != nil {
+		if err := ca.LoadOrIssue(local("apiserver.crt"), local("apiserver.key"), o.servingCertSpec()); err != nil {
 			return err
 		}
-		serving.CertFile, serving.KeyFile = path("apiserver.crt"), path("apiserver.key")
+		serving.CertFile, serving.KeyFile = local("apiserver.crt"), local("apiserver.key")
 	}
 
 	rh := &o.RequestHeader
@@ -120,7 +141,7 @@ func (o *Options) servingCertSpec() pki.CertSpec {
 // It needs the CA's key, so with a user-supplied --client-ca-file whose key
 // is not under DataDir/pki it is skipped.
 func (o *Options) writeAdminKubeconfig(server string) (string, error) {
-	dir := filepath.Join(o.DataDir, "pki")
+	dir := o.sharedPKIDir()
 	caKey := filepath.Join(dir, "ca.key")
 	if o.ClientCAFile != filepath.Join(dir, "ca.crt") {
 		return "", nil
@@ -132,7 +153,7 @@ func (o *Options) writeAdminKubeconfig(server string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	certPath, keyPath := filepath.Join(dir, "admin.crt"), filepath.Join(dir, "admin.key")
+	certPath, keyPath := filepath.Join(o.localPKIDir(), "admin.crt"), filepath.Join(o.localPKIDir(), "admin.key")
 	spec := pki.CertSpec{CommonName: adminCommonName, Organizations: []string{"system:masters"}, Client: true}
 	if err := ca.LoadOrIssue(certPath, keyPath, spec); err != nil {
 		return "", err
@@ -158,9 +179,8 @@ func (o *Options) writeAdminKubeconfig(server string) (string, error) {
 // generated CA when it signed the serving certificate, else the serving
 // certificate file's own chain.
 func (o *Options) servingCAPEM() ([]byte, error) {
-	dir := filepath.Join(o.DataDir, "pki")
-	if o.SecureServing.ServerCert.CertKey.CertFile == filepath.Join(dir, "apiserver.crt") {
-		return os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if o.SecureServing.ServerCert.CertKey.CertFile == filepath.Join(o.localPKIDir(), "apiserver.crt") {
+		return os.ReadFile(filepath.Join(o.sharedPKIDir(), "ca.crt"))
 	}
 	return os.ReadFile(o.SecureServing.ServerCert.CertKey.CertFile)
 }

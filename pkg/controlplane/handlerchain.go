@@ -30,28 +30,42 @@ import (
 // signals) send every request down the default chain.
 func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapiserver.Config) http.Handler {
 	return func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-		full := genericapiserver.DefaultBuildHandlerChain(apiHandler, c)
 		if c.FlowControl != nil || c.GoawayChance > 0 || c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
-			return full
+			apiHandler = clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc)
+			return withWriteDeadline(genericapiserver.DefaultBuildHandlerChain(apiHandler, c), c.RequestTimeout)
 		}
-		proxied := proxyChain(routes, c)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Both chains share one in-flight limiter, so that the flags bound
+		// every request together (two limiters made the real limit twice
+		// the flag). The default chain cannot take it at its usual place,
+		// so it sits just inside authorization in both chains.
+		limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if routes.Proxied(r.URL.Path) {
+				routes.ServeHTTP(w, r)
+				return
+			}
+			apiHandler.ServeHTTP(w, r)
+		}), c.LongRunningFunc), c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+		unlimited := *c
+		unlimited.MaxRequestsInFlight, unlimited.MaxMutatingRequestsInFlight = 0, 0
+		full := genericapiserver.DefaultBuildHandlerChain(limited, &unlimited)
+		proxied := proxyChain(limited, c)
+		return withWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if routes.Proxied(r.URL.Path) {
 				proxied.ServeHTTP(w, r)
 				return
 			}
 			full.ServeHTTP(w, r)
-		})
+		}), c.RequestTimeout)
 	}
 }
 
 // proxyChain is genericapiserver.DefaultBuildHandlerChain without tracing,
-// filter latency tracking and the timeout goroutine, around the proxy
-// itself rather than the server's mux; see handlerChain. Filters are
-// listed innermost first, as there.
-func proxyChain(proxy http.Handler, c *genericapiserver.Config) http.Handler {
-	handler := genericapifilters.WithAuthorization(proxy, c.Authorization.Authorizer, c.Serializer)
-	handler = genericfilters.WithMaxInFlightLimit(handler, c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+// filter latency tracking and the timeout goroutine, around limited: the
+// shared in-flight limiter in front of the proxy itself rather than the
+// server's mux; see handlerChain. Filters are listed innermost first, as
+// there.
+func proxyChain(limited http.Handler, c *genericapiserver.Config) http.Handler {
+	handler := genericapifilters.WithAuthorization(limited, c.Authorization.Authorizer, c.Serializer)
 	if c.FeatureGate.Enabled(genericfeatures.ConstrainedImpersonation) {
 		handler = impersonation.WithConstrainedImpersonation(handler, c.Authorization.Authorizer, c.Serializer)
 	} else {

@@ -18,7 +18,10 @@ import (
 type Options struct {
 	// DataDir holds the embedded etcd data, the generated PKI and
 	// admin.kubeconfig.
-	DataDir          string
+	DataDir string
+	// PKIDir, when set, holds the CAs and keys replicas share instead of
+	// DataDir/pki (see ensurePKI).
+	PKIDir           string
 	AdvertiseAddress net.IP
 	// ExtraSANs are added to the generated serving certificate.
 	ExtraSANs []string
@@ -47,6 +50,11 @@ type Options struct {
 	// the one that writes APIService status.
 	AvailabilityLease bool
 	RequestTimeout    time.Duration
+	// MaxRequestsInFlight and MaxMutatingRequestsInFlight bound the
+	// non-long-running requests served at once, built-in and proxied
+	// together; 0 is no limit.
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
 
 	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from.
 	ServiceClusterIPRange string
@@ -62,9 +70,12 @@ func NewOptions() *Options {
 	serving.BindPort = 6443
 	return &Options{
 		SecureServing:                    serving.WithLoopback(),
-		Etcd:                             etcd.Options{Prefix: "/registry"},
+		Etcd:                             etcd.Options{Prefix: "/registry", WriteTimeout: etcd.DefaultWriteTimeout},
 		ServiceAccountIssuer:             "https://kubernetes.default.svc",
 		ServiceAccountMaxTokenExpiration: 48 * time.Hour,
+		// As kube-apiserver; anonymous callers reach only the health
+		// checks and /version (see publicInfoAnonymous).
+		AnonymousAuth: true,
 		// Nothing here is a cluster: there is no kube-proxy to reach a
 		// Service's clusterIP, so route to endpoints unless told otherwise.
 		EnableAggregatorRouting: true,
@@ -72,6 +83,9 @@ func NewOptions() *Options {
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
 		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
+		// kube-apiserver's defaults.
+		MaxRequestsInFlight:         400,
+		MaxMutatingRequestsInFlight: 200,
 	}
 }
 
@@ -79,6 +93,8 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
 		"Directory for the embedded etcd data, generated certificates (pki/) and admin.kubeconfig. Created if missing; a restart reuses what is there.")
+	fs.StringVar(&o.PKIDir, "pki-dir", o.PKIDir,
+		"Directory for the CAs, the proxy client certificate and the service-account key that replicas share; generated there by the first replica to start, loaded by the others. Give every replica the same directory (mode 0700: it holds the CA keys). Each replica's serving and admin certificates stay under --data-dir/pki. Default: --data-dir/pki.")
 	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress,
 		"The IP address on which to advertise the apiserver; added to the generated serving certificate.")
 	fs.StringSliceVar(&o.ExtraSANs, "tls-sans", o.ExtraSANs,
@@ -97,7 +113,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
-		"Enables anonymous requests to the secure port. Requests that are not rejected by another authentication method are treated as user system:anonymous in group system:unauthenticated.")
+		"Enables anonymous requests to the secure port for /healthz, /livez, /readyz (and their named checks) and /version, which system:public-info-viewer grants. Requests there that are not rejected by another authentication method are treated as user system:anonymous in group system:unauthenticated; every other path answers 401 without credentials.")
 	fs.StringSliceVar(&o.ServiceAccountKeyFiles, "service-account-key-file", o.ServiceAccountKeyFiles,
 		"PEM-encoded public (or private) keys used to verify service account tokens. Defaults to the public half of --service-account-signing-key-file.")
 	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile,
@@ -111,9 +127,13 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.AvailabilityPeriod, "apiservice-availability-period", o.AvailabilityPeriod,
 		"How often every remote APIService's backend is probed for its Available condition; events (Service, endpoints, APIService changes) trigger a probe at once as well.")
 	fs.BoolVar(&o.AvailabilityLease, "apiservice-availability-lease", o.AvailabilityLease,
-		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. After an unclean stop a restarted replica writes status only once the old lease expires (15s).")
+		"Elect, through the Lease kube-system/aggkit-apiservice-availability, the one replica that writes APIServices' Available condition. Set it on every replica when several share one etcd, so that replicas with different views of a backend do not overwrite each other. If the writer dies, another replica takes over within about 3s (the lease lasts 2s and is renewed 5 times a second); a replica restarted on the same host and address takes its own lease back at once.")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
+	fs.IntVar(&o.MaxRequestsInFlight, "max-requests-inflight", o.MaxRequestsInFlight,
+		"The maximum number of non-mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
+	fs.IntVar(&o.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", o.MaxMutatingRequestsInFlight,
+		"The maximum number of mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
 		"A CIDR notation IP range from which to assign service cluster IPs (one IPv4 or IPv6 CIDR; dual-stack is not supported). Its first usable address is kept for the default/kubernetes Service. Must not overlap with any IP ranges assigned to nodes or pods.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range",
@@ -140,6 +160,9 @@ func (o *Options) Validate() []error {
 	}
 	if o.ServiceNodePortRange.Size <= 0 {
 		errs = append(errs, fmt.Errorf("--service-node-port-range must not be empty"))
+	}
+	if o.MaxRequestsInFlight < 0 || o.MaxMutatingRequestsInFlight < 0 {
+		errs = append(errs, fmt.Errorf("--max-requests-inflight and --max-mutating-requests-inflight must not be negative"))
 	}
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--request-timeout must be positive"))

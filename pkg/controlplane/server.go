@@ -100,6 +100,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
 	cfg.RequestTimeout = o.RequestTimeout
+	cfg.MaxRequestsInFlight, cfg.MaxMutatingRequestsInFlight = o.MaxRequestsInFlight, o.MaxMutatingRequestsInFlight
 	// The aggregator serves /apis and /apis/<group> from APIServices, for
 	// built-in and remote groups alike.
 	cfg.EnableDiscovery = false
@@ -232,10 +233,10 @@ func (s *Server) buildAuthorization() error {
 func (s *Server) preventEscalation(all apiStorage) {
 	paths := all[rbacv1.SchemeGroupVersion]
 	store := func(name string) *genericregistry.Store { return paths[name].(*REST).Store }
-	paths["roles"] = escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)
-	paths["clusterroles"] = escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)
-	paths["rolebindings"] = escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)
-	paths["clusterrolebindings"] = escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)
+	paths["roles"] = escalationREST{escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)}
+	paths["clusterroles"] = escalationREST{escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)}
+	paths["rolebindings"] = escalationREST{escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)}
+	paths["clusterrolebindings"] = escalationREST{escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)}
 }
 
 // addReviews adds the review APIs and serviceaccounts/token, which answer

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"go.etcd.io/etcd/server/v3/embed"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -49,7 +50,17 @@ func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
 	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, cfg); err != nil {
 		return fmt.Errorf("etcd %s: %w", strings.Join(servers, ","), err)
 	}
+	cfg.RESTOptionsGetter = etcdErrorOptions{RESTOptionsGetter: cfg.RESTOptionsGetter, limit: s.etcdRequestLimit(), writeTimeout: s.opts.Etcd.WriteTimeout}
 	return nil
+}
+
+// etcdRequestLimit describes the largest write etcd takes, for the 413
+// that answers a larger one.
+func (s *Server) etcdRequestLimit() string {
+	if s.etcd != nil {
+		return fmt.Sprintf("etcd takes at most %d bytes per write", int(embed.DefaultMaxRequestBytes))
+	}
+	return "etcd takes at most its --max-request-bytes per write (1.5 MiB unless changed)"
 }
 
 // etcdServers are the embedded member's URL or --etcd-servers.
@@ -126,5 +137,6 @@ func (s *Server) installAPIs(all apiStorage, opts generic.RESTOptionsGetter) err
 	if err != nil {
 		return err
 	}
+	withPatchErrors(apiServices.VersionedResourcesStorageMap[apiregistrationv1.SchemeGroupVersion.Version])
 	return s.generic.InstallAPIGroups(append(groups, apiServices)...)
 }

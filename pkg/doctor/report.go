@@ -49,6 +49,9 @@ type Check struct {
 type APIServiceReport struct {
 	Name   string
 	Checks []Check
+	// Traffic is read from the aggregator's /metrics; nil when they could
+	// not be read.
+	Traffic *Traffic
 }
 
 // Broken is the first failed check, or nil when nothing failed.

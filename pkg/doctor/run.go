@@ -73,7 +73,9 @@ func Run(ctx context.Context, cfg *rest.Config, apiService string, out io.Writer
 			fmt.Fprintln(out)
 		}
 		printHeader(out, name)
-		report.APIServices = append(report.APIServices, d.walk(ctx, name, out))
+		r := d.walk(ctx, name, out)
+		r.Traffic = d.printTraffic(ctx, name, out)
+		report.APIServices = append(report.APIServices, r)
 	}
 	if len(names) == 0 {
 		fmt.Fprintln(out, "no APIService has spec.service: nothing is aggregated")

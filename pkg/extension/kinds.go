@@ -4,16 +4,13 @@ import (
 	"fmt"
 	"path"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/version"
-)
 
-var versionPattern = regexp.MustCompile(`^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$`)
+	"github.com/aggkit/aggkit/pkg/kubeversion"
+)
 
 // kind collects every version of one kind registered with the builder.
 type kind struct {
@@ -39,7 +36,7 @@ func kindOf(obj Object) (kindName, ver string, err error) {
 	}
 	t = t.Elem()
 	ver = path.Base(t.PkgPath())
-	if !versionPattern.MatchString(ver) {
+	if !kubeversion.Valid(ver) {
 		return "", "", fmt.Errorf("resource %s.%s: cannot infer the API version from package %q; put the type in a package named like v1, v1beta1 or v1alpha1", t.PkgPath(), t.Name(), t.PkgPath())
 	}
 	return t.Name(), ver, nil
@@ -123,17 +120,9 @@ func (k *kind) versionList() []string {
 
 // sortVersions orders versions as Kubernetes does: GA before beta before
 // alpha, higher numbers first.
-func sortVersions(vs []string) {
-	sort.Slice(vs, func(i, j int) bool {
-		return version.CompareKubeAwareVersionStrings(vs[i], vs[j]) > 0
-	})
-}
+func sortVersions(vs []string) { kubeversion.Sort(vs) }
 
 // newOf returns a fresh zero value of obj's type.
 func newOf(obj runtime.Object) runtime.Object {
 	return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(runtime.Object)
-}
-
-func gvr(group, ver, resource string) schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: group, Version: ver, Resource: resource}
 }

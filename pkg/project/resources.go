@@ -1,10 +1,6 @@
 package project
 
-import (
-	"sort"
-
-	"k8s.io/apimachinery/pkg/version"
-)
+import "github.com/aggkit/aggkit/pkg/kubeversion"
 
 // Versions returns the served API versions, most preferred first (GA before
 // beta before alpha, as Kubernetes orders them).
@@ -17,7 +13,7 @@ func (p *Project) Versions() []string {
 			vs = append(vs, r.Version)
 		}
 	}
-	sort.Slice(vs, func(i, j int) bool { return version.CompareKubeAwareVersionStrings(vs[i], vs[j]) > 0 })
+	kubeversion.Sort(vs)
 	return vs
 }
 

@@ -9,6 +9,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/aggkit/aggkit/pkg/kubeversion"
 )
 
 // serverClient reaches the extension server directly (not through the
@@ -33,7 +35,7 @@ func waitServing(ctx context.Context, client *http.Client, host string, p *proce
 }
 
 // servedGroup reads the server's discovery: the one API group it serves
-// and its versions, preferred first.
+// and its versions, most preferred first.
 func servedGroup(ctx context.Context, client *http.Client, host string) (string, []string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, host+"/apis", nil)
 	req.Header.Set("Accept", "application/json")
@@ -54,12 +56,11 @@ func servedGroup(ctx context.Context, client *http.Client, host string) (string,
 	}
 	g := groups.Groups[0]
 	var versions []string
-	// The preferred version first, then the rest in the server's order.
-	versions = append(versions, g.PreferredVersion.Version)
 	for _, v := range g.Versions {
-		if v.Version != g.PreferredVersion.Version {
-			versions = append(versions, v.Version)
-		}
+		versions = append(versions, v.Version)
 	}
+	// Ranked as Kubernetes ranks them (GA, beta, alpha), as build config
+	// does, whatever the server's own preference.
+	kubeversion.Sort(versions)
 	return g.Name, versions, nil
 }

@@ -29,7 +29,9 @@ type Options struct {
 	// PKI, admin.kubeconfig), pki/ (the server's serving CA), data/ (the
 	// server's embedded etcd) and the logs. Default: <Dir>/.aggkit.
 	StateDir string
-	// Port is where the control plane listens on 127.0.0.1.
+	// Port is where the control plane listens on 127.0.0.1; it must be
+	// free. Zero takes the port of this project's last run, or DefaultPort,
+	// or a free port when that one is taken.
 	Port int
 	// Out receives progress lines and the export line.
 	Out io.Writer
@@ -68,18 +70,25 @@ func Run(ctx context.Context, o Options) error {
 		out = io.Discard
 	}
 
+	// The port before the build, so that a taken --port fails at once.
+	listener, err := listenControlPlane(state, o.Port, DefaultPort, out)
+	if err != nil {
+		return err
+	}
 	bin, err := projectbuild.Build(ctx, dir, out)
 	if err != nil {
+		listener.Close()
 		return err
 	}
 	built := time.Now()
 
 	restoreLog, err := logControlPlaneTo(filepath.Join(state, "controlplane.log"))
 	if err != nil {
+		listener.Close()
 		return err
 	}
 	defer restoreLog()
-	r := &run{out: out, built: built, name: p.Name, state: state, bin: bin}
+	r := &run{out: out, built: built, name: p.Name, state: state, bin: bin, listener: listener}
 	return r.serve(ctx, o)
 }
 
@@ -91,8 +100,9 @@ type run struct {
 	state string
 	bin   string
 
-	cp     *ControlPlane
-	server *process
+	listener net.Listener // the control plane's; serve opens one when nil
+	cp       *ControlPlane
+	server   *process
 }
 
 func (r *run) step(format string, args ...any) {
@@ -103,11 +113,13 @@ func (r *run) step(format string, args ...any) {
 func (r *run) indented() io.Writer { return &indentWriter{w: r.out, indent: "    ", lineStart: true} }
 
 func (r *run) serve(ctx context.Context, o Options) (err error) {
-	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)))
-	if err != nil {
-		return fmt.Errorf("control plane port: %w", err)
+	listener := r.listener
+	if listener == nil {
+		if listener, err = listenControlPlane(r.state, o.Port, DefaultPort, r.out); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", o.Port, filepath.Join(r.state, "controlplane.log"))
+	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", listener.Addr().(*net.TCPAddr).Port, filepath.Join(r.state, "controlplane.log"))
 	if r.cp, err = StartControlPlane(ctx, filepath.Join(r.state, "controlplane"), listener); err != nil {
 		return err
 	}

@@ -7,11 +7,12 @@ import (
 
 	"golang.org/x/mod/module"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/aggkit/aggkit/pkg/kubeversion"
 )
 
 var (
-	versionPattern = regexp.MustCompile(`^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$`)
-	kindPattern    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	kindPattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 )
 
 // validateDomain accepts a DNS subdomain with at least one dot.
@@ -53,7 +54,7 @@ func validateGroup(group string) error {
 }
 
 func validateVersion(version string) error {
-	if !versionPattern.MatchString(version) {
+	if !kubeversion.Valid(version) {
 		return fmt.Errorf("version %q: want a Kubernetes API version like v1, v1beta1 or v2alpha3", version)
 	}
 	return nil

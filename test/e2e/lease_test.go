@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func TestAvailabilityLeaseAcrossReplicas(t *testing.T) {
 		func() string { return "no replica holds the availability lease" })
 	first := holder(replicas[0])
 
-	backend := startDiscoveryBackend(t)
+	backend := startDiscoveryBackend(t, 0)
 	k := framework.NewKubectl(t, replicas[0].Kubeconfig)
 	k.Apply(framework.RegistrationManifest("lease", "api", "lease.example.com", "v1", backend.port, backend.serving.CA.CertPEM()))
 	const name = "v1.lease.example.com"
@@ -50,22 +51,24 @@ func TestAvailabilityLeaseAcrossReplicas(t *testing.T) {
 
 	// Stop the replica that writes (client-go's elector logs its win); the
 	// other must take the lease and report the backend going away.
-	writers := 0
-	survivor := replicas[0]
+	// Both logs are read before either replica stops: once the writer has
+	// stopped, the other acquires the lease within a few seconds.
+	var writers []int
 	for i, a := range replicas {
 		if strings.Contains(a.Log(), `"Successfully acquired lease" lock="kube-system/aggkit-apiservice-availability"`) {
-			writers++
-			a.Stop()
-			survivor = replicas[1-i]
-			// Released while still serving (a pre-shutdown hook), so the
-			// survivor need not wait for the lease to expire.
-			if log := a.Log(); strings.Contains(log, "Failed to release lease") || strings.Contains(log, "lease not released") {
-				t.Errorf("the stopping writer did not release the lease:\n%s", log[max(0, len(log)-3000):])
-			}
+			writers = append(writers, i)
 		}
 	}
-	if writers != 1 {
-		t.Fatalf("%d replicas say they acquired the lease, want 1", writers)
+	if len(writers) != 1 {
+		t.Fatalf("replicas %v say they acquired the lease, want exactly one", writers)
+	}
+	writer := replicas[writers[0]]
+	survivor := replicas[1-writers[0]]
+	writer.Stop()
+	// Released while still serving (a pre-shutdown hook), so the survivor
+	// need not wait for the lease to expire.
+	if log := writer.Log(); strings.Contains(log, "Failed to release lease") || strings.Contains(log, "lease not released") {
+		t.Errorf("the stopping writer did not release the lease:\n%s", log[max(0, len(log)-3000):])
 	}
 	stopped := time.Now()
 	backend.stop()
@@ -106,14 +109,19 @@ type discoveryBackend struct {
 	stop    func()
 }
 
-func startDiscoveryBackend(t *testing.T) *discoveryBackend {
+// startDiscoveryBackend listens on port, any free one when 0.
+func startDiscoveryBackend(t *testing.T, port int) *discoveryBackend {
 	t.Helper()
-	serving := framework.NewServingCert(t, "lease", "api")
+	return startDiscoveryBackendWith(t, framework.NewServingCert(t, "lease", "api"), port)
+}
+
+func startDiscoveryBackendWith(t *testing.T, serving *framework.ServingCert, port int) *discoveryBackend {
+	t.Helper()
 	cert, err := tls.LoadX509KeyPair(serving.CertFile, serving.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	ln, err := tls.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		t.Fatal(err)
 	}

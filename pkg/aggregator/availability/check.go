@@ -30,6 +30,9 @@ type observation struct {
 	// addrs and transport are set when the probe passed, for the watch.
 	addrs     []string
 	transport *backend.Transport
+	// unreachable is set when the probe failed without reaching any
+	// address: nothing listens, so probing again costs only refused dials.
+	unreachable bool
 }
 
 // check resolves the APIService's Service and probes its backends. It never
@@ -62,8 +65,11 @@ func (c *Controller) check(ctx context.Context, apiService *apiregistrationv1.AP
 		if transport.TLSConfig != nil {
 			serverName = transport.TLSConfig.ServerName
 		}
-		return observation{condition: condition(apiregistrationv1.ConditionFalse, ReasonFailedDiscoveryCheck,
-			failureMessage(err, apiService, serverName))}
+		return observation{
+			condition: condition(apiregistrationv1.ConditionFalse, ReasonFailedDiscoveryCheck,
+				failureMessage(err, apiService, serverName)),
+			unreachable: noneReached(err),
+		}
 	}
 	return observation{
 		condition: condition(apiregistrationv1.ConditionTrue, ReasonPassed, MessagePassed),
@@ -96,6 +102,21 @@ func condition(status apiregistrationv1.ConditionStatus, reason, message string)
 		Reason:  reason,
 		Message: message,
 	}
+}
+
+// noneReached reports whether the probe failed at every address without a
+// connection being made.
+func noneReached(err error) bool {
+	var pe *probeError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	for _, f := range pe.failures {
+		if !f.unreached {
+			return false
+		}
+	}
+	return true
 }
 
 // evictFailed drops the pooled connections to the addresses that failed.

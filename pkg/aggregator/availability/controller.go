@@ -28,6 +28,11 @@ const (
 	DefaultProbeTimeout = 5 * time.Second
 )
 
+// unreachableRecheck is how often an APIService none of whose addresses
+// accepts connections is probed: at most two refused dials a second per
+// address, and a backend is found within this long of listening again.
+const unreachableRecheck = 500 * time.Millisecond
+
 // queueName names the workqueue metrics like kube-aggregator's controller.
 const queueName = "RemoteAvailabilityController"
 

@@ -94,6 +94,18 @@ func newBackend(t *testing.T, p *pkiSet, handler http.Handler) *httptest.Server 
 // newBackendTrusting is newBackend accepting client certificates of clientCA only.
 func newBackendTrusting(t *testing.T, p *pkiSet, clientCA *pki.CA, handler http.Handler) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewUnstartedServer(handler)
+	srv.TLS = backendTLS(t, p, clientCA)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// backendTLS serves for testServerName and requires a client certificate
+// of clientCA.
+func backendTLS(t *testing.T, p *pkiSet, clientCA *pki.CA) *tls.Config {
+	t.Helper()
 	certPEM, keyPEM := issue(t, p.ca, pki.CertSpec{CommonName: testServerName, DNSNames: []string{testServerName}, Server: true})
 	serving, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
@@ -101,12 +113,7 @@ func newBackendTrusting(t *testing.T, p *pkiSet, clientCA *pki.CA, handler http.
 	}
 	clientCAs := x509.NewCertPool()
 	clientCAs.AddCert(clientCA.Cert)
-	srv := httptest.NewUnstartedServer(handler)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{serving}, ClientCAs: clientCAs, ClientAuth: tls.RequireAndVerifyClientCert}
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return &tls.Config{Certificates: []tls.Certificate{serving}, ClientCAs: clientCAs, ClientAuth: tls.RequireAndVerifyClientCert}
 }
 
 // discoveryHandler answers path with status and checks the probe identity.
@@ -124,16 +131,6 @@ func discoveryHandler(t *testing.T, path string, status int) http.Handler {
 		}
 		w.WriteHeader(status)
 	})
-}
-
-func hostPort(t *testing.T, srv *httptest.Server) (string, int32) {
-	t.Helper()
-	host, port, err := net.SplitHostPort(srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _ := strconv.Atoi(port)
-	return host, int32(n)
 }
 
 func apiService(caBundle []byte) *apiregistrationv1.APIService {
@@ -164,9 +161,23 @@ func service(port int32) *corev1.Service {
 // endpointSlices gives one slice per backend (their ports differ) whose
 // endpoint is that backend under the port name "https".
 func endpointSlices(t *testing.T, ready bool, backends ...*httptest.Server) []runtime.Object {
-	var out []runtime.Object
+	addrs := make([]string, len(backends))
 	for i, srv := range backends {
-		host, port := hostPort(t, srv)
+		addrs[i] = srv.Listener.Addr().String()
+	}
+	return endpointSlicesAt(t, ready, addrs...)
+}
+
+// endpointSlicesAt is endpointSlices for host:port addresses.
+func endpointSlicesAt(t *testing.T, ready bool, addrs ...string) []runtime.Object {
+	var out []runtime.Object
+	for i, addr := range addrs {
+		host, portText, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(portText)
+		port := int32(n)
 		out = append(out, &discoveryv1.EndpointSlice{
 			ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: testService + "-" + strconv.Itoa(i),
 				Labels: map[string]string{discoveryv1.LabelServiceName: testService}},

@@ -17,6 +17,17 @@ import (
 const (
 	DefaultLeaseNamespace = "kube-system"
 	DefaultLeaseName      = "aggkit-apiservice-availability"
+	// A follower sees a renewal up to 2.2 RetryPeriods late (client-go's
+	// jitter) and checks again up to 2.2 RetryPeriods after expiry, so it
+	// takes over at most LeaseDuration + 4.4 RetryPeriods = 2.9 s after the
+	// holder's last renewal (target: status written within 3 s of the
+	// holder's death, issue 9). The cost is the holder's renewals, five
+	// Lease writes a second, and each follower's reads, two to five a
+	// second. The lease records whole seconds, so 2 s is the shortest that
+	// still lets a holder ride out a 1.5 s stall of its renewals.
+	DefaultLeaseDuration = 2 * time.Second
+	DefaultRenewDeadline = 1500 * time.Millisecond
+	DefaultRetryPeriod   = 200 * time.Millisecond
 )
 
 // LeaseConfig configures a LeaseElector.
@@ -25,10 +36,13 @@ type LeaseConfig struct {
 	Client coordinationv1client.LeasesGetter
 	// Namespace and Name of the Lease (defaults DefaultLeaseNamespace, DefaultLeaseName).
 	Namespace, Name string
-	// Identity is unique per replica, e.g. hostname plus a random suffix.
+	// Identity is unique among live replicas and, ideally, the same when a
+	// replica restarts (e.g. hostname plus serving address): a replica
+	// whose identity holds the Lease takes it back at once after an
+	// unclean restart, instead of waiting for it to expire.
 	Identity string
-	// LeaseDuration, RenewDeadline and RetryPeriod default to 15s, 10s, 2s as
-	// Kubernetes controllers do.
+	// LeaseDuration, RenewDeadline and RetryPeriod default to
+	// DefaultLeaseDuration, DefaultRenewDeadline and DefaultRetryPeriod.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// OnStartedLeading (optional) runs when this replica becomes the
 	// writer; pass Controller.Resync so stale status is fixed at once.
@@ -62,9 +76,9 @@ func NewLeaseElector(cfg LeaseConfig) (*LeaseElector, error) {
 			Client:     cfg.Client,
 			LockConfig: resourcelock.ResourceLockConfig{Identity: cfg.Identity},
 		},
-		LeaseDuration:   orDefault(cfg.LeaseDuration, 15*time.Second),
-		RenewDeadline:   orDefault(cfg.RenewDeadline, 10*time.Second),
-		RetryPeriod:     orDefault(cfg.RetryPeriod, 2*time.Second),
+		LeaseDuration:   orDefault(cfg.LeaseDuration, DefaultLeaseDuration),
+		RenewDeadline:   orDefault(cfg.RenewDeadline, DefaultRenewDeadline),
+		RetryPeriod:     orDefault(cfg.RetryPeriod, DefaultRetryPeriod),
 		ReleaseOnCancel: true,
 		Name:            cfg.Name,
 		Callbacks: leaderelection.LeaderCallbacks{

@@ -1,6 +1,9 @@
 package availability
 
 import (
+	"strconv"
+	"sync"
+
 	"k8s.io/component-base/metrics"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
@@ -14,6 +17,11 @@ type Metrics struct {
 	unavailable *metrics.GaugeVec
 	// transitions counts Available→not-Available transitions by reason.
 	transitions *metrics.CounterVec
+	// changes counts changes of this instance's view in both directions
+	// (kube-aggregator has none); a new APIService starts not Available.
+	changes *metrics.CounterVec
+	mu      sync.Mutex
+	seen    map[string]bool // last observed availability by APIService
 }
 
 // NewMetrics builds unregistered metrics.
@@ -29,6 +37,12 @@ func NewMetrics() *Metrics {
 			Help:           "Counter of APIServices which are marked as unavailable broken down by APIService name and reason.",
 			StabilityLevel: metrics.ALPHA,
 		}, []string{"name", "reason"}),
+		changes: metrics.NewCounterVec(&metrics.CounterOpts{
+			Name:           "aggregator_apiservice_availability_transitions_total",
+			Help:           "Changes of an APIService's availability as this server sees it, by APIService name and the new state (available true or false).",
+			StabilityLevel: metrics.ALPHA,
+		}, []string{"name", "available"}),
+		seen: map[string]bool{},
 	}
 }
 
@@ -37,6 +51,9 @@ func NewMetrics() *Metrics {
 // (metrics.NewKubeRegistry()).
 func (m *Metrics) Register(register func(metrics.Registerable) error) error {
 	if err := register(m.unavailable); err != nil {
+		return err
+	}
+	if err := register(m.changes); err != nil {
 		return err
 	}
 	return register(m.transitions)
@@ -53,9 +70,18 @@ func (m *Metrics) observe(name string, wasAvailable bool, cond apiregistrationv1
 	if wasAvailable && !isAvailable {
 		m.transitions.WithLabelValues(name, cond.Reason).Inc()
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen[name] != isAvailable {
+		m.changes.WithLabelValues(name, strconv.FormatBool(isAvailable)).Inc()
+	}
+	m.seen[name] = isAvailable
 }
 
 // forget drops the gauge of a deleted (or now local) APIService.
 func (m *Metrics) forget(name string) {
 	m.unavailable.DeleteLabelValues(name)
+	m.mu.Lock()
+	delete(m.seen, name)
+	m.mu.Unlock()
 }

@@ -35,6 +35,8 @@ type addressFailure struct {
 	err    error // request error, nil when a status came back
 	// timedOut is set when err is the probe timeout.
 	timedOut bool
+	// unreached is set when no connection could be made (see unreachable).
+	unreached bool
 }
 
 func (f addressFailure) String() string {
@@ -72,29 +74,36 @@ func (e *probeError) Error() string {
 // soon as one answers 2xx. Redirects count as failures: RoundTrip does not
 // follow them, matching kube-aggregator's ErrUseLastResponse.
 //
+// Every request runs to completion within its own timeout, even after
+// another address has passed: cancelling a slower but healthy request makes
+// the backend log a handler timeout and count a request termination, which
+// trips its operators' alerts (issue 9). Only ctx, the controller's
+// lifetime, cuts them short.
+//
 // A request that fails without a response is tried once more through fresh,
 // a round tripper that opens a new HTTP/1.1 connection: when the backend
 // rejects the client certificate after a TLS 1.3 handshake, HTTP/2 reports
 // only "client conn could not be established", while a fresh connection
 // reports the real cause, which keeps the message, and so the stored
-// status, stable and useful. fresh may be nil.
+// status, stable and useful. A refused dial is not retried: nothing
+// answered, and the retry would only double the cost of probing a dead
+// address. fresh may be nil.
 func probe(ctx context.Context, rt, fresh http.RoundTripper, addrs []string, path string, timeout time.Duration) error {
 	if len(addrs) == 0 {
 		return errors.New("the resolver returned no addresses to probe")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops the slower probes once one has succeeded
-
 	type result struct {
 		index   int
 		failure *addressFailure
 	}
+	// Buffered for every address, so probes still running after an early
+	// return finish without anyone reading their result.
 	results := make(chan result, len(addrs))
 	for i, addr := range addrs {
 		go func() {
 			url := "https://" + addr + path
 			failure := probeOne(ctx, rt, url, timeout)
-			if failure != nil && failure.err != nil && !failure.timedOut && fresh != nil && ctx.Err() == nil {
+			if failure != nil && failure.err != nil && !failure.timedOut && !failure.unreached && fresh != nil && ctx.Err() == nil {
 				failure = probeOne(ctx, fresh, url, timeout)
 			}
 			if failure != nil {
@@ -115,6 +124,14 @@ func probe(ctx context.Context, rt, fresh http.RoundTripper, addrs []string, pat
 	return &probeError{failures: failures}
 }
 
+// unreachable reports whether err means no connection was made at all
+// (refused, no route, dial timeout): nothing listens at the address, so
+// probing it again costs one dial and no work on any backend.
+func unreachable(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
 // probeOne returns nil when url answered 2xx within timeout.
 func probeOne(ctx context.Context, rt http.RoundTripper, url string, timeout time.Duration) *addressFailure {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -132,7 +149,7 @@ func probeOne(ctx context.Context, rt http.RoundTripper, url string, timeout tim
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return &addressFailure{url: url, err: fmt.Errorf("timed out after %v", timeout), timedOut: true}
 		}
-		return &addressFailure{url: url, err: err}
+		return &addressFailure{url: url, err: err, unreached: unreachable(err)}
 	}
 	// Drain a little so the connection can be reused, then close.
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)

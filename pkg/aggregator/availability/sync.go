@@ -3,6 +3,7 @@ package availability
 import (
 	"context"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
@@ -55,10 +56,23 @@ func (c *Controller) syncAPIService(ctx context.Context, name string) error {
 		c.queue.AddAfter(name, c.recheckDelay)
 		return nil
 	}
-	// While the backend fails, probe again sooner than the Period at first,
-	// so a restarted backend is noticed quickly, then back off to it.
-	c.queue.AddAfter(name, c.failing.When(name))
+	c.queue.AddAfter(name, c.failingRecheck(name, seen))
 	return c.updateStatus(ctx, apiService, seen.condition)
+}
+
+// failingRecheck is how soon a failing APIService is probed again. While
+// nothing listens at any address, every unreachableRecheck: a refused dial
+// is nearly free, and a restarted backend must be Available within a second
+// of answering however long it was gone. A backend that answers but fails
+// (bad status, TLS error, timeout) costs it real work per probe, so those
+// are re-probed with a backoff from RecheckDelay up to the Period, started
+// afresh when the backend goes from unreachable to answering.
+func (c *Controller) failingRecheck(name string, seen observation) time.Duration {
+	if seen.unreachable {
+		c.failing.Forget(name)
+		return unreachableRecheck
+	}
+	return c.failing.When(name)
 }
 
 // forget drops what the controller keeps about an APIService that is gone

@@ -16,8 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	endpointsfilters "k8s.io/apiserver/pkg/endpoints/filters"
 	"k8s.io/apiserver/pkg/endpoints/handlers/negotiation"
 	"k8s.io/apiserver/pkg/endpoints/handlers/responsewriters"
+	"k8s.io/apiserver/pkg/util/notfoundhandler"
 	"k8s.io/client-go/tools/cache"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
 	apiregistrationv1listers "k8s.io/kube-aggregator/pkg/client/listers/apiregistration/v1"
@@ -90,6 +92,12 @@ func (h *APIsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if group, ok := doc.groups[rest]; ok && !strings.Contains(rest, "/") {
 		h.write(group, w, req)
+		return
+	}
+	if !endpointsfilters.NoMuxAndDiscoveryIncompleteKey(req.Context()) {
+		// Starting: the path may be an APIService not installed yet, so
+		// 503 with Retry-After rather than a 404 clients would act on.
+		notfoundhandler.New(h.codecs, endpointsfilters.NoMuxAndDiscoveryIncompleteKey).ServeHTTP(w, req)
 		return
 	}
 	notFound := apierrors.NewGenericServerResponse(http.StatusNotFound, req.Method, schema.GroupResource{}, "",

@@ -15,6 +15,6 @@
 //     local APIService's priorities so v2 orders groups as /apis does.
 //
 // Serving the v2 document (ETag, 304, JSON and protobuf) is left to the
-// ResourceManager from k8s.io/apiserver; Wrap puts it and APIsHandler behind
+// ResourceManager from k8s.io/apiserver; APIsHandler.Install puts it and APIsHandler behind
 // one /apis handler, as kube-aggregator does.
 package discovery

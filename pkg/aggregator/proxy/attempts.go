@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 )
@@ -12,35 +13,44 @@ import (
 // resolved addresses in the balancer's order until one answers or a retry
 // would not be safe.
 type attempts struct {
-	addrs       []string
-	max         int
-	balancer    *balancer
-	transport   *backend.Transport
-	roundTrip   http.RoundTripper // the transport's pooled or upgrade round tripper
-	tried       int
-	lastAddress string
+	addrs     []string
+	max       int
+	balancer  *balancer
+	transport *backend.Transport
+	roundTrip http.RoundTripper // the transport's pooled or upgrade round tripper
+	tried     int
+	metrics   *apiServiceMetrics
 }
 
 func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 	body := newReplayGuard(out.Body)
 	var last error
+	start := time.Now()
 	for _, addr := range a.balancer.order(a.addrs) {
 		if a.tried == a.max {
 			break
 		}
 		a.tried++
-		a.lastAddress = addr
+		if a.tried > 1 {
+			a.metrics.retries.Inc()
+		}
 		resp, err := a.roundTrip.RoundTrip(attempt(out, addr, body))
 		if err == nil {
 			a.balancer.succeeded(addr)
+			a.metrics.headers(start)
 			return resp, nil
 		}
 		if ctxErr := out.Context().Err(); ctxErr != nil {
 			// The client left or the request timed out: not the backend's fault.
 			return nil, err
 		}
+		if blamed := blameRequest(err, out, body); blamed != nil {
+			return nil, blamed
+		}
 		last = err
-		a.balancer.failed(addr, err)
+		if a.balancer.failed(addr, err) {
+			a.metrics.ejections.Inc()
+		}
 		// A failed connection usually means the others to that address are
 		// stale too (backend restarted, pod gone); do not wait for a probe.
 		a.transport.CloseIdleConnections(addr)
@@ -88,6 +98,9 @@ func retryable(method string, err error, body *replayGuard) bool {
 type replayGuard struct {
 	body io.ReadCloser
 	read atomic.Bool
+	// readErr is the first error reading the client's body, other than
+	// io.EOF: the request failed because of the client, not the backend.
+	readErr atomic.Pointer[error]
 }
 
 func newReplayGuard(body io.ReadCloser) *replayGuard {
@@ -103,11 +116,22 @@ func (g *replayGuard) reader() io.ReadCloser {
 
 func (g *replayGuard) consumed() bool { return g.read.Load() }
 
+func (g *replayGuard) readError() error {
+	if err := g.readErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
 type guardedBody struct{ g *replayGuard }
 
 func (b guardedBody) Read(p []byte) (int, error) {
 	b.g.read.Store(true)
-	return b.g.body.Read(p)
+	n, err := b.g.body.Read(p)
+	if err != nil && err != io.EOF {
+		b.g.readErr.CompareAndSwap(nil, &err)
+	}
+	return n, err
 }
 
 func (b guardedBody) Close() error { return nil }

@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -79,8 +81,13 @@ func (b *balancer) forgetGone(addrs []string) {
 }
 
 // failed keeps addr out for a backoff that doubles with each consecutive
-// failure, from minBackoff up to maxBackoff.
-func (b *balancer) failed(addr string, err error) {
+// failure, from minBackoff up to maxBackoff. A refused connection is kept
+// out only for refusedBackoff however often it failed: nothing listens, so
+// trying it again costs one refused dial and the request moves on to the
+// next address at once, and a backend that restarts must be back in
+// rotation within a second however long it was gone. It reports whether
+// addr was in rotation until now.
+func (b *balancer) failed(addr string, err error) (ejected bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f, ok := b.failing[addr]
@@ -89,13 +96,19 @@ func (b *balancer) failed(addr string, err error) {
 		b.failing[addr] = f
 		b.anyFailing.Store(true)
 		klog.V(2).InfoS("APIService backend failing", "apiService", b.apiService, "address", addr, "err", err)
+		ejected = true
 	}
 	f.count++
 	backoff := maxBackoff
-	if f.count <= 6 { // 1s << 5 = 32s is past the cap
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		f.count = 0 // an answering failure later starts its backoff afresh
+		backoff = refusedBackoff
+	case f.count <= 6: // 1s << 5 = 32s is past the cap
 		backoff = min(minBackoff<<(f.count-1), maxBackoff)
 	}
 	f.retryAt = b.now().Add(backoff)
+	return ejected
 }
 
 // succeeded puts addr back into rotation.

@@ -2,9 +2,13 @@ package proxy
 
 import (
 	"errors"
+	"net"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/backend"
 )
 
 func TestBalancer(t *testing.T) {
@@ -68,5 +72,43 @@ func TestBalancer(t *testing.T) {
 	b.order(addrs)
 	if _, ok := b.failing["gone:1"]; ok {
 		t.Error("failure of an address the Service no longer has was kept")
+	}
+}
+
+// A refused address is out of rotation only briefly however long it has
+// been refusing, so a restarted backend is used again within a second; an
+// address that fails otherwise still backs off.
+func TestBalancerRefusedBackoffDoesNotGrow(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, dialErr := net.Dial("tcp", addr)
+	if !errors.Is(dialErr, syscall.ECONNREFUSED) {
+		t.Fatalf("dial of a closed port: %v, want connection refused", dialErr)
+	}
+	refused := &backend.DialError{Address: addr, Err: dialErr}
+
+	now := time.Unix(1000, 0)
+	b := newBalancer("v1.example.com")
+	b.now = func() time.Time { return now }
+	for range 20 {
+		b.failed(addr, refused)
+	}
+	if got := b.failing[addr].retryAt.Sub(now); got != refusedBackoff {
+		t.Errorf("after 20 refused dials the address retries in %v; want %v", got, refusedBackoff)
+	}
+	if refusedBackoff > time.Second {
+		t.Errorf("refusedBackoff %v keeps a restarted backend out for more than a second", refusedBackoff)
+	}
+
+	// Answering but failing: the backoff starts afresh and doubles.
+	reset := errors.New("read: connection reset by peer")
+	b.failed(addr, reset)
+	b.failed(addr, reset)
+	if got := b.failing[addr].retryAt.Sub(now); got != 2*minBackoff {
+		t.Errorf("after two other failures the address retries in %v; want %v", got, 2*minBackoff)
 	}
 }

@@ -13,6 +13,7 @@ const (
 	defaultMaxAttempts      = 3
 	minBackoff              = time.Second
 	maxBackoff              = 30 * time.Second
+	refusedBackoff          = 500 * time.Millisecond
 )
 
 // Config is what a Handler needs. Resolver, Transports and Serializer are
@@ -45,6 +46,9 @@ type Config struct {
 	DiscoveryTimeout time.Duration
 	// MaxAttempts is how many addresses one request may try; 3 when zero.
 	MaxAttempts int
+	// Metrics receive per-APIService request metrics; when nil they are
+	// kept but exposed nowhere.
+	Metrics *Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -53,6 +57,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = defaultMaxAttempts
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics()
 	}
 	return c
 }

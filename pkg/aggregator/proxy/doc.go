@@ -33,5 +33,9 @@
 // with a growing backoff), retries on another address when that is safe,
 // evicts an address's pooled connections when requests to it fail, answers
 // every error with a negotiated metav1.Status naming the APIService, and
-// streams responses without buffering.
+// streams responses without buffering. Like it, it sends the decoded path
+// that was authorized, with the query re-encoded; unlike it, it refuses
+// paths with ".", ".." or empty segments, and failures the request caused
+// (headers too large for the backend, a body the client did not deliver)
+// are answered as such and never count against the backend.
 package proxy

@@ -20,6 +20,10 @@ var errRedirect = errors.New("the backend attempted to redirect this request, wh
 // non-error status other than 101 Switching Protocols.
 var errInvalidUpgrade = errors.New("the backend did not switch protocols for an upgrade request")
 
+// statusClientClosedRequest is nginx's 499, for a client that left before
+// its answer was ready.
+const statusClientClosedRequest = 499
+
 // noBackendError is every attempt to reach a backend failing.
 type noBackendError struct {
 	attempts int
@@ -65,11 +69,19 @@ func proxyFailure(apiService string, discovery bool, err error) error {
 // response started.
 func (h *Handler) errorHandler(apiService string, discovery bool) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		var blamed *requestError
+		switch {
+		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+			// Nobody reads an answer; the code only tells logs and metrics
+			// that this was the client's doing, not a failing backend.
 			klog.V(4).InfoS("Client went away before the backend answered", "apiService", apiService, "path", r.URL.Path)
-		} else {
+			w.WriteHeader(statusClientClosedRequest)
+		case errors.As(err, &blamed):
+			klog.V(4).InfoS("Request refused before the backend answered", "apiService", apiService, "code", blamed.status.ErrStatus.Code, "err", blamed.err)
+			h.writeStatus(w, r, blamed.status)
+		default:
 			klog.V(2).InfoS("Proxying to APIService failed", "apiService", apiService, "path", r.URL.Path, "err", err)
+			h.writeStatus(w, r, proxyFailure(apiService, discovery, err))
 		}
-		h.writeStatus(w, r, proxyFailure(apiService, discovery, err))
 	}
 }

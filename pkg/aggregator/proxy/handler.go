@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/audit"
@@ -38,6 +39,8 @@ type target struct {
 	// unavailable is why the Available condition is not True, or "".
 	unavailable string
 	balancer    *balancer
+	metrics     *apiServiceMetrics
+	hooks       proxyHooks
 }
 
 // NewHandler returns a Handler that proxies nothing until UpdateAPIService
@@ -64,6 +67,12 @@ func (h *Handler) UpdateAPIService(apiService *apiregistrationv1.APIService) {
 	} else {
 		next.balancer = newBalancer(apiService.Name)
 	}
+	if prev, ok := h.apiServices[apiService.Name]; ok {
+		next.metrics, next.hooks = prev.metrics, prev.hooks
+	} else {
+		next.metrics = h.cfg.Metrics.forAPIService(apiService.Name)
+		next.hooks = h.hooksFor(apiService.Name, next.metrics)
+	}
 	h.apiServices[apiService.Name] = next
 }
 
@@ -76,6 +85,7 @@ func (h *Handler) RemoveAPIService(name string) {
 	h.mu.Unlock()
 	if ok {
 		h.cfg.Transports.Forget(name)
+		h.cfg.Metrics.forget(name)
 	}
 }
 
@@ -113,20 +123,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeStatus(w, r, notFound())
 		return
 	}
+	if !canonicalPath(r.URL.Path) {
+		h.writeStatus(w, r, apierrors.NewBadRequest(fmt.Sprintf("the path %q has an empty, \".\" or \"..\" segment: it is not proxied to APIService %s", r.URL.Path, name)))
+		return
+	}
 	if t.unavailable != "" {
-		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
+		h.refuse(w, r, t, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
 		return
 	}
 	u, ok := request.UserFrom(r.Context())
 	if !ok {
 		// Forwarding without X-Remote-User would make the request anonymous
 		// at best; this is a wiring bug, not the client's fault.
-		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
+		h.refuse(w, r, t, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
 		return
 	}
 	transport, err := h.cfg.Transports.For(t.apiService)
 	if err != nil {
-		h.writeStatus(w, r, apierrors.NewInternalError(fmt.Errorf("backend transport: %w", err)))
+		h.refuse(w, r, t, apierrors.NewInternalError(fmt.Errorf("backend transport: %w", err)))
 		return
 	}
 	ref := t.apiService.Spec.Service
@@ -134,8 +148,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("the Service resolved to no address")
 	}
+	if errors.Is(err, resolve.ErrNotSynced) {
+		h.writeStatus(w, r, notSyncedYet(name))
+		return
+	}
 	if err != nil {
-		h.writeStatus(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
+		h.refuse(w, r, t, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s has no backend: %v", name, err)))
 		return
 	}
 	if discovery {
@@ -170,6 +188,14 @@ func apiServiceForPath(path string) (name string, discovery bool) {
 	return "", false
 }
 
+// notSyncedYet is 503 with Retry-After: this replica has just started and
+// cannot tell yet where the APIService's backends are.
+func notSyncedYet(apiService string) error {
+	err := apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s: %v; please try again", apiService, resolve.ErrNotSynced))
+	err.ErrStatus.Details = &metav1.StatusDetails{RetryAfterSeconds: 1}
+	return err
+}
+
 func notFound() error {
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status: metav1.StatusFailure, Code: http.StatusNotFound, Reason: metav1.StatusReasonNotFound,
@@ -191,7 +217,7 @@ func isUpgrade(r *http.Request) bool {
 // reverseProxy builds the per-request proxy: cheap, and it lets the
 // rewrite close over this request's user and addresses.
 func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade, discovery bool) *httputil.ReverseProxy {
-	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper}
+	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper, metrics: t.metrics}
 	if upgrade {
 		rt.roundTrip = transport.UpgradeRoundTripper
 	}
@@ -200,8 +226,9 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 			pr.Out.URL.Scheme = "https"
 			pr.Out.URL.Host = addrs[0] // replaced per attempt
 			pr.Out.Host = ""
+			forwardAuthorized(pr.Out.URL, pr.In.URL)
 			pr.SetXForwarded()
-			pr.Out.Header.Set("X-Forwarded-Uri", pr.In.URL.RequestURI())
+			pr.Out.Header.Set("X-Forwarded-Uri", pr.Out.URL.RequestURI())
 			h.identity.forward(pr.Out.Header, u)
 			if id := audit.GetAuditIDTruncated(pr.In.Context()); id != "" {
 				pr.Out.Header.Set("Audit-ID", id)
@@ -214,8 +241,8 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 		// streams), and a response of known length then leaves in one write
 		// instead of a header frame flushed early and a body frame after it.
 		FlushInterval:  0,
-		ModifyResponse: h.checkResponse(upgrade),
-		ErrorHandler:   h.errorHandler(name, discovery),
+		ModifyResponse: t.hooks.onResponse[index(upgrade)],
+		ErrorHandler:   t.hooks.onError[index(discovery)],
 		ErrorLog:       errorLog,
 	}
 }

@@ -68,7 +68,7 @@ type harness struct {
 	user user.Info
 }
 
-func newHarness(t *testing.T, mutate func(*Config)) *harness {
+func newHarness(t testing.TB, mutate func(*Config)) *harness {
 	t.Helper()
 	h := &harness{
 		servingCA: backendtest.NewCA(t, "serving-ca"),
@@ -123,13 +123,13 @@ func newHarness(t *testing.T, mutate func(*Config)) *harness {
 }
 
 // startBackend starts a TLS backend trusting the proxy client CA.
-func (h *harness) startBackend(t *testing.T, handler http.Handler) *backendtest.Backend {
+func (h *harness) startBackend(t testing.TB, handler http.Handler) *backendtest.Backend {
 	t.Helper()
 	return backendtest.StartBackend(t, h.servingCA, serverName, h.clientCA.Pool(), handler)
 }
 
 // route makes the Service's endpoints be exactly these backend addresses.
-func (h *harness) route(t *testing.T, addrs ...string) {
+func (h *harness) route(t testing.TB, addrs ...string) {
 	t.Helper()
 	for _, obj := range h.slices.List() {
 		_ = h.slices.Delete(obj)

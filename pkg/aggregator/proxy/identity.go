@@ -15,6 +15,7 @@ const (
 	headerRemoteUID         = "X-Remote-Uid"
 	headerRemoteGroup       = "X-Remote-Group"
 	headerRemoteExtraPrefix = "X-Remote-Extra-"
+	headerRemotePrefix      = "X-Remote-"
 )
 
 // identityHeaders decides which inbound headers could claim an identity.
@@ -27,8 +28,10 @@ type identityHeaders struct {
 
 func newIdentityHeaders(cfg Config) identityHeaders {
 	h := identityHeaders{
-		names:    map[string]bool{},
-		prefixes: []string{"Impersonate-", headerRemoteExtraPrefix},
+		names: map[string]bool{},
+		// All of X-Remote-*, not only the names the proxy sets: it is the
+		// front-proxy identity convention, and a backend may read more of it.
+		prefixes: []string{"Impersonate-", headerRemotePrefix},
 	}
 	for _, name := range []string{"Authorization", headerRemoteUser, headerRemoteUID, headerRemoteGroup} {
 		h.names[textproto.CanonicalMIMEHeaderKey(name)] = true

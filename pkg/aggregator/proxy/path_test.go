@@ -47,6 +47,8 @@ func TestClaimsIdentity(t *testing.T) {
 		{key: "impersonate-extra-scopes", want: true},
 		{key: "X-Remote-Extra-Scopes", want: true},
 		{key: "x-custom-extra-a", want: true},
+		{key: "X-Remote-", want: true},
+		{key: "x-remote-addr", want: true},
 		{key: "X-Custom-Extra", want: false},
 		{key: "Impersonate", want: false},
 		{key: "Accept", want: false},

@@ -85,7 +85,10 @@ func ClusterRoles() []rbacv1.ClusterRole {
 		{
 			ObjectMeta: metav1.ObjectMeta{Name: "system:public-info-viewer"},
 			Rules: []rbacv1.PolicyRule{
-				urlRule([]string{"get"}, "/livez", "/readyz", "/healthz", "/version", "/version/"),
+				// Wider than kube-apiserver's role by the named checks
+				// (/readyz/etcd), which probes use as well.
+				urlRule([]string{"get"}, "/livez", "/readyz", "/healthz", "/version", "/version/",
+					"/livez/*", "/readyz/*", "/healthz/*"),
 			},
 		},
 		{

@@ -126,6 +126,8 @@ func TestPolicyDecisions(t *testing.T) {
 		{"authenticated openapi", url(authenticated, "/openapi/v3"), true},
 		{"anonymous health", url(anonymous, "/readyz"), true},
 		{"anonymous version", url(anonymous, "/version"), true},
+		{"anonymous named check", url(anonymous, "/readyz/etcd"), true},
+		{"anonymous has no metrics", url(anonymous, "/metrics"), false},
 		{"anonymous has no discovery", url(anonymous, "/api"), false},
 		{"authenticated may not read metrics", url(authenticated, "/metrics"), false},
 		{"self subject access review", res(authenticated, "create", "authorization.k8s.io", "selfsubjectaccessreviews", "", ""), true},

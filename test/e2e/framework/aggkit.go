@@ -39,14 +39,14 @@ type Aggkit struct {
 // answers ok, and stops it when the test ends.
 func StartAggkit(t testing.TB, dataDir string, extraArgs ...string) *Aggkit {
 	t.Helper()
-	bins, err := Build()
+	bin, err := BuildPackage(AggkitPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	a := &Aggkit{t: t, bin: bins.Aggkit, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
+	a := &Aggkit{t: t, bin: bin, DataDir: dataDir, Port: FreePort(t), args: extraArgs,
 		Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig")}
 	a.Start()
 	t.Cleanup(func() {
@@ -93,13 +93,8 @@ func (a *Aggkit) Start() {
 
 // Stop ends the process gracefully (SIGTERM), then forcefully.
 func (a *Aggkit) Stop() {
-	if a.cmd == nil || a.cmd.Process == nil {
+	if !a.running() {
 		return
-	}
-	select {
-	case <-a.exited:
-		return
-	default:
 	}
 	_ = a.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -108,6 +103,32 @@ func (a *Aggkit) Stop() {
 		_ = a.cmd.Process.Kill()
 		<-a.exited
 	}
+}
+
+// running reports whether a started process has not exited yet.
+func (a *Aggkit) running() bool {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return false
+	}
+	select {
+	case <-a.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// Pid is the process id of the running aggkit serve.
+func (a *Aggkit) Pid() int { return a.cmd.Process.Pid }
+
+// Kill ends the process at once (SIGKILL), as a crash does: no shutdown
+// hook runs, so nothing it holds (a Lease) is released. Start runs it again.
+func (a *Aggkit) Kill() {
+	if !a.running() {
+		return
+	}
+	_ = a.cmd.Process.Kill()
+	<-a.exited
 }
 
 // Log returns what the current process printed.

@@ -21,11 +21,11 @@ type Kubectl struct {
 // NewKubectl returns a kubectl bound to kubeconfig.
 func NewKubectl(t testing.TB, kubeconfig string) *Kubectl {
 	t.Helper()
-	bins, err := Build()
+	bin, err := BuildPackage(KubectlPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Kubectl{t: t, bin: bins.Kubectl, Kubeconfig: kubeconfig, cacheDir: t.TempDir()}
+	return &Kubectl{t: t, bin: bin, Kubeconfig: kubeconfig, cacheDir: t.TempDir()}
 }
 
 // command builds a kubectl invocation. Each Kubectl has its own discovery

@@ -46,7 +46,7 @@ func StartSampleAPIServerOnPort(t testing.TB, port int, etcdURL, kubeconfig stri
 // 127.0.0.2, ...
 func StartSampleAPIServerAt(t testing.TB, host string, port int, etcdURL, kubeconfig string, extraArgs ...string) *SampleAPIServer {
 	t.Helper()
-	bins, err := Build()
+	bin, err := BuildPackage(SampleAPIServerPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func StartSampleAPIServerAt(t testing.TB, host string, port int, etcdURL, kubeco
 			s.certFile = extraArgs[i+1]
 		}
 	}
-	s.cmd = exec.Command(bins.SampleAPIServer, args...)
+	s.cmd = exec.Command(bin, args...)
 	logFile, err := os.Create(s.logPath)
 	if err != nil {
 		t.Fatal(err)

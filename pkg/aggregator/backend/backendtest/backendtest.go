@@ -86,6 +86,13 @@ type Backend struct {
 // when sent, verified against it; handlers read it from r.TLS.PeerCertificates.
 func StartBackend(t testing.TB, ca *CA, serverName string, clientCAs *x509.CertPool, h http.Handler) *Backend {
 	t.Helper()
+	return StartConfiguredBackend(t, ca, serverName, clientCAs, h, nil)
+}
+
+// StartConfiguredBackend is StartBackend with configure called on the
+// server before it starts, to change its limits or turn HTTP/2 off.
+func StartConfiguredBackend(t testing.TB, ca *CA, serverName string, clientCAs *x509.CertPool, h http.Handler, configure func(*httptest.Server)) *Backend {
+	t.Helper()
 	pair, _, _ := ca.Issue(t, pki.CertSpec{CommonName: serverName, DNSNames: []string{serverName}, Server: true})
 	b := &Backend{}
 	b.Server = httptest.NewUnstartedServer(h)
@@ -99,6 +106,9 @@ func StartBackend(t testing.TB, ca *CA, serverName string, clientCAs *x509.CertP
 		if s == http.StateNew {
 			b.Connections.Add(1)
 		}
+	}
+	if configure != nil {
+		configure(b.Server)
 	}
 	b.StartTLS()
 	b.Address = b.Listener.Addr().String()
