@@ -14,9 +14,11 @@ import (
 
 // compile builds the main package in dir for platform into out: static
 // (CGO off), -trimpath so that no path of this machine ends up in the
-// binary, and the source stamped.
+// binary, and the source stamped through ldflags. -buildvcs=false because
+// go's own stamp counts untracked files (bin/, an editor's backup) as
+// changes, so two builds of one commit would differ.
 func compile(ctx context.Context, dir, out string, platform v1.Platform, src Source) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", src.ldflags(), "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags", src.ldflags(), "-o", out, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+platform.OS, "GOARCH="+platform.Architecture)
 	if platform.Architecture == "arm" && platform.Variant != "" {

@@ -5,19 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -37,33 +33,20 @@ import (
 // the Deployment's arguments and the Secret's certificate, and writes the
 // Service's Endpoints. The APIService must then become Available.
 func TestReadmeInCluster(t *testing.T) {
-	bins, err := framework.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	repo := strings.TrimPrefix(reg.URL, "http://") + "/wardle"
+	// aggkit build image --push --image registry.example.com/shop:v0.1.0,
+	// run once for all image tests; pushedWardle fails when it prints no
+	// digest. The steps after it work in a copy of that project.
+	pushed := pushedWardle(t)
 	agg := framework.StartAggkit(t, "")
 	k := framework.NewKubectl(t, agg.Kubeconfig)
-	dir := wardleProject(t)
+	dir := copyProject(t)
 	aggkit := func(args ...string) (string, error) {
-		cmd := exec.Command(bins.Aggkit, args...)
+		cmd := exec.Command(mustBuild(t).Aggkit, args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "KUBECONFIG="+agg.Kubeconfig)
 		out, err := cmd.CombinedOutput()
 		t.Logf("aggkit %s:\n%s", strings.Join(args, " "), out)
 		return string(out), err
-	}
-
-	// aggkit build image --push --image registry.example.com/shop:v0.1.0
-	out, err := aggkit("build", "image", "--push", "--image", repo+":v0.1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned := regexp.MustCompile(`(?m)^==> pushed (\S+@sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
-	if pinned == nil {
-		t.Fatalf("no pushed digest in the output")
 	}
 
 	// aggkit build config
@@ -73,8 +56,8 @@ func TestReadmeInCluster(t *testing.T) {
 	deployment := &appsv1.Deployment{}
 	readYAML(t, filepath.Join(dir, "config", "deployment.yaml"), deployment)
 	container := deployment.Spec.Template.Spec.Containers[0]
-	if container.Image != pinned[1] {
-		t.Fatalf("the Deployment runs %s, the push was %s", container.Image, pinned[1])
+	if container.Image != pushed.Pinned {
+		t.Fatalf("the Deployment runs %s, the push was %s", container.Image, pushed.Pinned)
 	}
 
 	// kubectl apply -k config/: everything but the kinds aggkit lacks
@@ -82,7 +65,7 @@ func TestReadmeInCluster(t *testing.T) {
 	// --validate=false only because of those: kubectl's client-side check
 	// of kinds it cannot find (looking for CRDs) would stop it before the
 	// APIService; a cluster serves them.
-	out, err = k.CombinedOutput("apply", "-k", filepath.Join(dir, "config"), "--validate=false")
+	out, err := k.CombinedOutput("apply", "-k", filepath.Join(dir, "config"), "--validate=false")
 	t.Logf("kubectl apply -k config:\n%s", out)
 	for _, want := range []string{"namespace/wardle", "serviceaccount/apiserver", "secret/wardle-serving-cert",
 		"service/wardle", "apiservice.apiregistration.k8s.io/v1alpha1.wardle.example.com"} {
@@ -94,7 +77,7 @@ func TestReadmeInCluster(t *testing.T) {
 		t.Errorf("want exactly the Deployment and the PersistentVolumeClaim refused: %v", err)
 	}
 
-	runAsKubelet(t, agg, k, pinned[1], container)
+	runAsKubelet(t, agg, k, pushed.Pinned, container)
 
 	// aggkit doctor v1alpha1.wardle.example.com
 	framework.Eventually(t, 2*time.Minute, func() bool {
@@ -108,32 +91,13 @@ func TestReadmeInCluster(t *testing.T) {
 	}
 }
 
-// wardleProject is a project folder for examples/wardle outside this
-// repository: an aggkit.yaml, and a main package in a module that a go.work
-// joins to this checkout (offline: every dependency is in aggkit's go.sum).
-func wardleProject(t *testing.T) string {
+func mustBuild(t *testing.T) framework.Binaries {
 	t.Helper()
-	root, err := filepath.Abs("../..")
+	bins, err := framework.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "wardle")
-	files := map[string]string{
-		"go.mod":  "module example.com/wardle\n\ngo 1.26.8\n",
-		"go.work": fmt.Sprintf("go 1.26.8\n\nuse (\n\t.\n\t%s\n)\n", root),
-		"main.go": "package main\n\nimport \"github.com/aggkit/aggkit/examples/wardle/server\"\n\nfunc main() { server.New().Execute() }\n",
-		"aggkit.yaml": "name: wardle\ndomain: example.com\ngroup: wardle.example.com\nresources:\n" +
-			"- {version: v1alpha1, kind: Flunder, namespaced: true}\n",
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return bins
 }
 
 // runAsKubelet runs the container as the Deployment describes it, here:
@@ -259,28 +223,33 @@ func readYAML(t *testing.T, path string, into any) {
 
 // TestRunInClusterBuild: `run in-cluster --build` builds, pushes, writes the
 // manifests and applies them, in that order, each step shown; the
-// manifests run the pushed digest. (aggkit serve has no Deployments: the
-// apply stops there.)
+// manifests run the pushed digest. `--image` alone then deploys that
+// reference as given, building nothing. (aggkit serve has no Deployments:
+// each apply stops there.)
 func TestRunInClusterBuild(t *testing.T) {
-	bins, err := framework.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	repo := strings.TrimPrefix(reg.URL, "http://") + "/wardle"
+	first := pushedWardle(t)
 	agg := framework.StartAggkit(t, "")
-	dir := wardleProject(t)
-	cmd := exec.Command(bins.Aggkit, "run", "in-cluster", "--build", "--image", repo+":v1",
-		"--kubeconfig", agg.Kubeconfig, "--etcd-servers", "http://etcd:2379", "--timeout", "1m")
-	cmd.Dir = dir
-	output, err := cmd.CombinedOutput()
-	out := string(output)
-	t.Logf("aggkit run in-cluster --build:\n%s", out)
-	if err == nil || !strings.Contains(out, "apply deployment/wardle -n wardle: the server does not serve kind Deployment") {
-		t.Fatalf("want the apply to stop at the Deployment: %v", err)
+	dir := copyProject(t)
+	runInCluster := func(args ...string) string {
+		cmd := exec.Command(mustBuild(t).Aggkit, append([]string{"run", "in-cluster", "--kubeconfig", agg.Kubeconfig,
+			"--etcd-servers", "http://etcd:2379", "--timeout", "1m"}, args...)...)
+		cmd.Dir = dir
+		output, err := cmd.CombinedOutput()
+		t.Logf("aggkit run in-cluster %s:\n%s", strings.Join(args, " "), output)
+		if err == nil || !strings.Contains(string(output), "apply deployment/wardle -n wardle: the server does not serve kind Deployment") {
+			t.Fatalf("want the apply to stop at the Deployment: %v", err)
+		}
+		return string(output)
 	}
-	pinned := regexp.MustCompile(`(?m)^==> pushed (\S+@sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
+	deployed := func() string {
+		deployment := &appsv1.Deployment{}
+		readYAML(t, filepath.Join(dir, "config", "deployment.yaml"), deployment)
+		return deployment.Spec.Template.Spec.Containers[0].Image
+	}
+
+	repo := first.Repo + "-cluster"
+	out := runInCluster("--build", "--image", repo+":v1")
+	pinned := pushedLine.FindStringSubmatch(out)
 	if pinned == nil {
 		t.Fatal("no pushed digest in the output")
 	}
@@ -293,9 +262,7 @@ func TestRunInClusterBuild(t *testing.T) {
 		}
 		last = i
 	}
-	deployment := &appsv1.Deployment{}
-	readYAML(t, filepath.Join(dir, "config", "deployment.yaml"), deployment)
-	if got := deployment.Spec.Template.Spec.Containers[0].Image; got != pinned[1] {
+	if got := deployed(); got != pinned[1] {
 		t.Errorf("the Deployment runs %s, the push was %s", got, pinned[1])
 	}
 	digest, err := name.NewDigest(pinned[1])
@@ -304,5 +271,16 @@ func TestRunInClusterBuild(t *testing.T) {
 	}
 	if _, err := remote.Head(digest); err != nil {
 		t.Errorf("the registry does not hold %s: %v", digest, err)
+	}
+	if firstDigest, _ := name.NewDigest(first.Pinned); digest.DigestStr() != firstDigest.DigestStr() {
+		t.Errorf("run in-cluster --build pushed %s, build image pushed %s from the same sources", digest.DigestStr(), firstDigest.DigestStr())
+	}
+
+	out = runInCluster("--image", first.Pinned)
+	if strings.Contains(out, "==> compiling") || strings.Contains(out, "==> pushing") {
+		t.Errorf("--image without --build built or pushed")
+	}
+	if got := deployed(); got != first.Pinned {
+		t.Errorf("the Deployment runs %s, --image was %s", got, first.Pinned)
 	}
 }
