@@ -36,6 +36,7 @@ var wardleCommitDate = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // against aggkit serve until its APIService is Available.)
 func TestPushPullWardle(t *testing.T) {
 	p := pushedWardle(t)
+	t.Logf("aggkit build image --push:\n%s", p.Output)
 	for _, step := range []string{"==> compiling wardle for linux/amd64", "==> pushing " + p.Repo + ":v0.1.0", "==> pushed " + p.Pinned} {
 		if !strings.Contains(p.Output, step) {
 			t.Errorf("build image --push does not say %q:\n%s", step, p.Output)
@@ -115,6 +116,7 @@ func TestPushPullWardle(t *testing.T) {
 	checkBinary(t, wardle.data, elf.EM_X86_64, src.Revision, wardleCommitDate.Format(time.RFC3339))
 
 	again := rebuiltWardle(t)
+	t.Logf("aggkit build image, again in a copy:\n%s", again.Output)
 	if again.Digest != ref.DigestStr() {
 		t.Errorf("second build of the same sources: %s, first %s\n%s", again.Digest, ref.DigestStr(), again.Output)
 	}
