@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/aggkit/aggkit/pkg/projectbuild"
 )
 
 // Options say what Build builds.
@@ -90,7 +92,10 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 		start := time.Now()
 		bin := binaryPath(o.BinDir, o.Name, p)
 		fmt.Fprintf(progress, "==> compiling %s for %s\n", o.Name, p.String())
-		if err := compile(ctx, dir, bin, p, src); err != nil {
+		stopTicking := projectbuild.Tick(progress, "compiling", start)
+		err := compile(ctx, dir, bin, p, src)
+		stopTicking()
+		if err != nil {
 			return nil, err
 		}
 		img, err := platformImage(base, bin, o.Name, p, src)

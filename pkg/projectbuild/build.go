@@ -39,7 +39,7 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	stopTicking := tick(progress, "compiling", start)
+	stopTicking := Tick(progress, "compiling", start)
 	err = cmd.Run()
 	stopTicking()
 	if err != nil {
@@ -54,7 +54,7 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 func Generate(ctx context.Context, dir string, progress io.Writer) error {
 	start := time.Now()
 	fmt.Fprintf(progress, "==> generating code in %s\n", dir)
-	stopTicking := tick(progress, "generating", start)
+	stopTicking := Tick(progress, "generating", start)
 	err := codegen.Generate(ctx, codegen.Options{Dir: dir, Out: progress, HeaderFile: headerFile(dir)})
 	stopTicking()
 	if err != nil {
@@ -91,9 +91,9 @@ func relTo(dir, path string) string {
 	return path
 }
 
-// tick prints a "still <doing>" line every tickEvery until stopped, so that
+// Tick prints a "still <doing>" line every tickEvery until stopped, so that
 // a first build of the Kubernetes libraries (minutes) does not look hung.
-func tick(progress io.Writer, doing string, start time.Time) (stop func()) {
+func Tick(progress io.Writer, doing string, start time.Time) (stop func()) {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
