@@ -87,7 +87,7 @@ func NewOptions() *Options {
 		RequestTimeout:          60 * time.Second,
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
-		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
+		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange(),
 		// kube-apiserver's defaults.
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,
