@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/pflag"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/component-base/featuregate"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/ipalloc"
 	"github.com/aggkit/aggkit/pkg/etcd"
@@ -66,6 +68,13 @@ type Options struct {
 	// ServiceNodePortRange is where NodePort and LoadBalancer Services'
 	// node ports come from.
 	ServiceNodePortRange utilnet.PortRange
+
+	// FeatureGate is this control plane's own feature gates
+	// (--feature-gates), copied from the process default, so that two
+	// control planes in one process keep theirs. k8s.io/apiserver reads it
+	// where it takes a gate; where it reads utilfeature.DefaultFeatureGate
+	// itself, only the process-wide gate counts.
+	FeatureGate featuregate.MutableVersionedFeatureGate
 }
 
 // NewOptions returns the defaults of `aggkit serve`.
@@ -92,6 +101,7 @@ func NewOptions() *Options {
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,
 		EnablePriorityAndFairness:   true,
+		FeatureGate:                 utilfeature.DefaultMutableFeatureGate.DeepCopy(),
 	}
 }
 
@@ -144,6 +154,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness, by the stored FlowSchemas and PriorityLevelConfigurations (the suggested and mandatory ones are created at start), for built-in and proxied requests alike.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
 		"A CIDR notation IP range from which to assign service cluster IPs (one IPv4 or IPv6 CIDR; dual-stack is not supported). Its first usable address is kept for the default/kubernetes Service. Must not overlap with any IP ranges assigned to nodes or pods.")
+	o.FeatureGate.AddFlag(fs)
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range",
 		"A port range to reserve for services with NodePort visibility. This must not overlap with the ephemeral port range on nodes. Example: '30000-32767'. Inclusive at both ends of the range.")
 }

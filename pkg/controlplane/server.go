@@ -99,7 +99,10 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 
 	cfg := genericapiserver.NewRecommendedConfig(s.codecs)
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
-	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.FeatureGate = o.FeatureGate
+	if cfg.FeatureGate == nil { // Options not from NewOptions
+		cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	}
 	cfg.RequestTimeout = o.RequestTimeout
 	cfg.MaxRequestsInFlight, cfg.MaxMutatingRequestsInFlight = o.MaxRequestsInFlight, o.MaxMutatingRequestsInFlight
 	// The aggregator serves /apis and /apis/<group> from APIServices, for

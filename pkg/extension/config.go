@@ -17,7 +17,6 @@ import (
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/apiserver/pkg/util/compatibility"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -40,7 +39,7 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(defs, namer)
 	c.OpenAPIV3Config.Info.Title = s.group
 	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
-	c.FeatureGate = utilfeature.DefaultFeatureGate
+	c.FeatureGate = o.FeatureGate
 	if err := o.Recommended.ApplyTo(c); err != nil {
 		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
 	}
