@@ -34,6 +34,12 @@ type ControlPlane struct {
 // serving on listener (its port is what clients dial), and returns once it
 // is ready. A dataDir from an earlier run is reused: same PKI, same objects.
 func StartControlPlane(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
+	return StartControlPlaneWith(ctx, ControlPlaneOptions(dataDir, listener))
+}
+
+// ControlPlaneOptions are the settings StartControlPlane uses, for callers
+// that change some (aggtest points it at an etcd it shares).
+func ControlPlaneOptions(dataDir string, listener net.Listener) *controlplane.Options {
 	opts := controlplane.NewOptions()
 	opts.DataDir = dataDir
 	opts.SecureServing.Listener = listener
@@ -42,7 +48,7 @@ func StartControlPlane(ctx context.Context, dataDir string, listener net.Listene
 	// Probes are cheap on loopback; a short period makes a server that
 	// comes back without any Endpoints change Available within a second.
 	opts.AvailabilityPeriod = time.Second
-	return StartControlPlaneWith(ctx, opts)
+	return opts
 }
 
 // StartControlPlaneWith starts a control plane with opts, which must name
