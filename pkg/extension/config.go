@@ -40,6 +40,9 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 	c.OpenAPIV3Config.Info.Title = s.group
 	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
 	c.FeatureGate = o.FeatureGate
+	// No registry of its own for metrics: k8s.io/apiserver registers its
+	// request, storage and etcd metrics once per process in legacyregistry,
+	// so servers in one process share those series on /metrics.
 	if err := o.Recommended.ApplyTo(c); err != nil {
 		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
 	}
