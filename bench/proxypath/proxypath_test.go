@@ -8,9 +8,10 @@
 //
 //	go test -run '^$' -bench . -benchtime 5000x ./bench/proxypath
 //
-// It prints one table (table.go) with each path's figures and aggkit's
-// share beside the bare proxy's; add -cpuprofile or -memprofile to see
-// where the difference goes.
+// Besides the usual benchmark lines it measures the three paths again in
+// turns and prints one table (table.go) with each path's figures and
+// aggkit's share beside the bare proxy's; add -cpuprofile or -memprofile
+// to see where the difference goes.
 package proxypath
 
 import (
@@ -107,11 +108,12 @@ func BenchmarkGet(b *testing.B) {
 	}
 	through := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: adminTLS}}
 	bare := bareProxy(b, backend.URL, roots)
-	var t table
-	b.Run("direct", func(b *testing.B) { t.direct = run(b, direct, backend.URL+object) })
-	b.Run("bare-go-proxy", func(b *testing.B) { t.bare = run(b, bare.Client(), bare.URL+object) })
-	b.Run("via-aggkit", func(b *testing.B) { t.aggkit = run(b, through, cp.URL+object) })
-	t.print(os.Stdout)
+	paths := []path{{direct, backend.URL + object}, {bare.Client(), bare.URL + object}, {through, cp.URL + object}}
+	b.Run("direct", func(b *testing.B) { run(b, paths[0]) })
+	b.Run("bare-go-proxy", func(b *testing.B) { run(b, paths[1]) })
+	b.Run("via-aggkit", func(b *testing.B) { run(b, paths[2]) })
+	figures := interleaved(b, paths, 20, 250)
+	table{direct: figures[0], bare: figures[1], aggkit: figures[2]}.print(os.Stdout)
 }
 
 // bareProxy is the least any Go proxy does on this path: TLS and HTTP/2
@@ -139,30 +141,52 @@ func bareProxy(b *testing.B, backendURL string, roots *x509.CertPool) *httptest.
 	return s
 }
 
-// run measures GETs of url and returns the figures per request; b.Loop
-// runs the body once, so they are the final run's.
-func run(b *testing.B, client *http.Client, url string) perRequest {
-	get(b, client, url) // connect outside the measurement
+// path is one way to the backend's object.
+type path struct {
+	client *http.Client
+	url    string
+}
+
+func run(b *testing.B, p path) {
+	get(b, p.client, p.url) // connect outside the measurement
 	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cpuBefore := processCPU()
+	before := processCPU()
 	n := 0
 	for b.Loop() {
-		get(b, client, url)
+		get(b, p.client, p.url)
 		n++
 	}
 	// CPU time of the whole process (client, aggkit and backend): what
 	// other load on the machine disturbs least.
-	cpu := processCPU() - cpuBefore
-	runtime.ReadMemStats(&after)
-	r := perRequest{
-		allocs: float64(after.Mallocs-before.Mallocs) / float64(n),
-		bytes:  float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
-		cpuUS:  float64(cpu.Nanoseconds()) / 1e3 / float64(n),
+	b.ReportMetric(float64((processCPU()-before).Microseconds())/float64(n), "cpu-us/op")
+}
+
+// interleaved measures the paths in turns, rounds times n GETs each, so
+// that load from outside the benchmark, which comes and goes on a shared
+// machine, falls on every path alike; the table is read from it.
+func interleaved(b *testing.B, paths []path, rounds, n int) []perRequest {
+	totals := make([]perRequest, len(paths))
+	var before, after runtime.MemStats
+	for range rounds {
+		for i, p := range paths {
+			runtime.ReadMemStats(&before)
+			cpu := processCPU()
+			for range n {
+				get(b, p.client, p.url)
+			}
+			cpu = processCPU() - cpu
+			runtime.ReadMemStats(&after)
+			totals[i].allocs += float64(after.Mallocs - before.Mallocs)
+			totals[i].bytes += float64(after.TotalAlloc - before.TotalAlloc)
+			totals[i].cpuUS += float64(cpu.Nanoseconds()) / 1e3
+		}
 	}
-	b.ReportMetric(r.cpuUS, "cpu-us/op")
-	return r
+	for i := range totals {
+		totals[i].allocs /= float64(rounds * n)
+		totals[i].bytes /= float64(rounds * n)
+		totals[i].cpuUS /= float64(rounds * n)
+	}
+	return totals
 }
 
 func processCPU() time.Duration {

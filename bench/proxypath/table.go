@@ -32,7 +32,7 @@ func (t table) print(w io.Writer) {
 		fmt.Fprintf(w, "%-34s %9.2fx %9.2fx %9.2fx\n", name, a.allocs/b.allocs, a.bytes/b.bytes, a.cpuUS/b.cpuUS)
 	}
 	bareShare, aggkitShare := t.bare.minus(t.direct), t.aggkit.minus(t.direct)
-	fmt.Fprintf(w, "\nproxied GET, one at a time, per request  %10s %10s %10s\n", "allocs", "bytes", "cpu-us")
+	fmt.Fprintf(w, "\nproxied GET, one at a time, paths in turns  %7s %10s %10s\n", "allocs", "bytes", "cpu-us")
 	row("direct (client + backend)", t.direct)
 	row("bare Go proxy (whole process)", t.bare)
 	row("via aggkit (whole process)", t.aggkit)
