@@ -217,9 +217,13 @@ func (s *Server) buildAuthorization() error {
 	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
 	s.rbacResolver = rbac.NewResolverFromInformers(s.Informers.Rbac().V1())
 	rbacAuthz := rbac.New(s.rbacResolver)
+	cached, err := rbac.NewDecisionCache(rbacAuthz, s.Informers.Rbac().V1())
+	if err != nil {
+		return err
+	}
 	authz, err := authzunion.New(
 		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
-		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthz},
+		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: cached},
 	)
 	if err != nil {
 		return err

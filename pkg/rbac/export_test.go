@@ -1,0 +1,4 @@
+package rbac
+
+// DecisionKey is decisionKey, for the external tests.
+var DecisionKey = decisionKey
