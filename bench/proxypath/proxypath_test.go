@@ -108,12 +108,19 @@ func BenchmarkGet(b *testing.B) {
 	}
 	through := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: adminTLS}}
 	bare := bareProxy(b, backend.URL, roots)
-	paths := []path{{direct, backend.URL + object}, {bare.Client(), bare.URL + object}, {through, cp.URL + object}}
+	// A user outside system:masters, allowed by an RBAC binding: what
+	// most callers are.
+	userTLS := adminTLS.Clone()
+	userTLS.Certificates = []tls.Certificate{rbacUser(b, cp.Admin, filepath.Join(dir, "controlplane", "pki"))}
+	asUser := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: userTLS}}
+	paths := []path{{direct, backend.URL + object}, {bare.Client(), bare.URL + object}, {through, cp.URL + object}, {asUser, cp.URL + object}}
+	waitAllowed(b, paths[3])
 	b.Run("direct", func(b *testing.B) { run(b, paths[0]) })
 	b.Run("bare-go-proxy", func(b *testing.B) { run(b, paths[1]) })
 	b.Run("via-aggkit", func(b *testing.B) { run(b, paths[2]) })
+	b.Run("via-aggkit-rbac-user", func(b *testing.B) { run(b, paths[3]) })
 	figures := interleaved(b, paths, 20, 250)
-	table{direct: figures[0], bare: figures[1], aggkit: figures[2]}.print(os.Stdout)
+	table{direct: figures[0], bare: figures[1], aggkit: figures[2], rbacUser: figures[3]}.print(os.Stdout)
 }
 
 // bareProxy is the least any Go proxy does on this path: TLS and HTTP/2

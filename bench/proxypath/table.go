@@ -14,9 +14,10 @@ func (p perRequest) minus(q perRequest) perRequest {
 	return perRequest{allocs: p.allocs - q.allocs, bytes: p.bytes - q.bytes, cpuUS: p.cpuUS - q.cpuUS}
 }
 
-// table holds one run's three paths.
+// table holds one run's paths: aggkit as system:masters (decided before
+// RBAC) and as a user whom RBAC allows.
 type table struct {
-	direct, bare, aggkit perRequest
+	direct, bare, aggkit, rbacUser perRequest
 }
 
 // print writes the figures of one run: every path as the whole process
@@ -31,14 +32,17 @@ func (t table) print(w io.Writer) {
 	ratio := func(name string, a, b perRequest) {
 		fmt.Fprintf(w, "%-34s %9.2fx %9.2fx %9.2fx\n", name, a.allocs/b.allocs, a.bytes/b.bytes, a.cpuUS/b.cpuUS)
 	}
-	bareShare, aggkitShare := t.bare.minus(t.direct), t.aggkit.minus(t.direct)
+	bareShare, aggkitShare, userShare := t.bare.minus(t.direct), t.aggkit.minus(t.direct), t.rbacUser.minus(t.direct)
 	fmt.Fprintf(w, "\nproxied GET, one at a time, paths in turns  %7s %10s %10s\n", "allocs", "bytes", "cpu-us")
 	row("direct (client + backend)", t.direct)
 	row("bare Go proxy (whole process)", t.bare)
 	row("via aggkit (whole process)", t.aggkit)
+	row("via aggkit, RBAC user (whole)", t.rbacUser)
 	row("bare Go proxy's share", bareShare)
 	row("aggkit's share", aggkitShare)
+	row("aggkit's share, RBAC user", userShare)
 	ratio("aggkit / bare, whole process", t.aggkit, t.bare)
 	ratio("aggkit / bare, proxy's share", aggkitShare, bareShare)
+	ratio("aggkit RBAC user / bare, share", userShare, bareShare)
 	fmt.Fprintln(w, "targets (issue 10): aggkit's CPU ≤ 1.15x the bare proxy's; allocations ≤ 100 and bytes ≤ 8 KB per proxied GET")
 }
