@@ -217,13 +217,9 @@ func (s *Server) buildAuthorization() error {
 	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
 	s.rbacResolver = rbac.NewResolverFromInformers(s.Informers.Rbac().V1())
 	rbacAuthz := rbac.New(s.rbacResolver)
-	cached, err := rbac.NewDecisionCache(rbacAuthz, s.Informers.Rbac().V1())
-	if err != nil {
-		return err
-	}
 	authz, err := authzunion.New(
 		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
-		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: cached},
+		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthz},
 	)
 	if err != nil {
 		return err

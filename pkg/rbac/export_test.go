@@ -1,4 +1,0 @@
-package rbac
-
-// DecisionKey is decisionKey, for the external tests.
-var DecisionKey = decisionKey
