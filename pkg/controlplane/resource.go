@@ -10,21 +10,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
-
-// hooks are the type-specific parts of a built-in resource: its defaults
-// and its validation.
-type hooks interface {
-	Default(obj runtime.Object)
-	Validate(obj runtime.Object) field.ErrorList
-	ValidateUpdate(obj, old runtime.Object) field.ErrorList
-}
 
 // resource declares one stored built-in resource; everything else about
 // serving it (store, strategy, table, status subresource) is derived.
@@ -34,8 +25,10 @@ type resource struct {
 	namespaced           bool
 	shortNames           []string
 	categories           []string
-	newFunc, newListFunc func() runtime.Object
-	columns              []column
+	// kindFuncs (made by kind) ties the resource to its Go types, defaults
+	// and validation.
+	kindFuncs
+	columns []column
 	// status adds the status subresource and splits spec and status writes.
 	status              bool
 	allowCreateOnUpdate bool
@@ -43,7 +36,6 @@ type resource struct {
 	// the function that reads them off an object.
 	selectableFields []string
 	fieldSet         func(obj runtime.Object) fields.Set
-	hooks            hooks
 	// prepareCreate, when set, fills what only the server sets on create.
 	prepareCreate func(obj runtime.Object)
 	// prepareUpdate, when set, carries over what an update may not change.
@@ -99,6 +91,9 @@ func (r *StatusREST) ConvertToTable(ctx context.Context, obj, tableOptions runti
 // keyed by path as APIGroupInfo wants them.
 func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 	gr := d.gv.WithResource(d.plural).GroupResource()
+	if d.hooks == nil {
+		return nil, fmt.Errorf("storage for %s: declared without kind(...): no defaults or validation", gr)
+	}
 	strat := newStrategy(scheme, d)
 	store := &genericregistry.Store{
 		NewFunc:                   d.newFunc,

@@ -15,113 +15,106 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
+	"github.com/aggkit/aggkit/pkg/controlplane/validation"
 )
 
 // storedResources declares every built-in resource kept in etcd. Adding
 // one is a few lines here plus its defaults and validation.
-func storedResources(h hooks) []*resource {
+func storedResources() []*resource {
 	core, disc, coord, rbac := corev1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion, rbacv1.SchemeGroupVersion
 	adm, fc := admissionregistrationv1.SchemeGroupVersion, flowcontrolv1.SchemeGroupVersion
 	return []*resource{
 		{gv: core, plural: "services", singular: "service", namespaced: true, shortNames: []string{"svc"}, categories: []string{"all"}, status: true,
-			newFunc: func() runtime.Object { return &corev1.Service{} }, newListFunc: func() runtime.Object { return &corev1.ServiceList{} },
-			columns: serviceColumns, hooks: h,
+			kindFuncs: kind[corev1.Service, corev1.ServiceList](defaults.SetDefaultsService, validation.ValidateService, validation.ValidateServiceUpdate),
+			columns:   serviceColumns,
 			prepareUpdate: func(obj, old runtime.Object) {
 				defaults.PreserveServiceAllocations(obj.(*corev1.Service), old.(*corev1.Service))
 			}},
 		{gv: core, plural: "endpoints", singular: "endpoints", namespaced: true, shortNames: []string{"ep"}, allowCreateOnUpdate: true,
-			newFunc: func() runtime.Object { return &corev1.Endpoints{} }, newListFunc: func() runtime.Object { return &corev1.EndpointsList{} },
-			columns: []column{{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}, hooks: h},
+			kindFuncs: kind[corev1.Endpoints, corev1.EndpointsList](defaults.SetDefaultsEndpoints, validation.ValidateEndpoints, validation.ValidateEndpointsUpdate),
+			columns:   []column{{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}},
 		{gv: core, plural: "configmaps", singular: "configmap", namespaced: true, shortNames: []string{"cm"},
-			newFunc: func() runtime.Object { return &corev1.ConfigMap{} }, newListFunc: func() runtime.Object { return &corev1.ConfigMapList{} },
+			kindFuncs: kind[corev1.ConfigMap, corev1.ConfigMapList](defaults.SetDefaultsConfigMap, validation.ValidateConfigMap, validation.ValidateConfigMapUpdate),
 			columns: []column{{name: "Data", typ: "integer", cell: func(o runtime.Object) any {
 				cm := o.(*corev1.ConfigMap)
 				return count(len(cm.Data) + len(cm.BinaryData))
-			}}}, hooks: h},
+			}}}},
 		{gv: core, plural: "secrets", singular: "secret", namespaced: true,
-			newFunc: func() runtime.Object { return &corev1.Secret{} }, newListFunc: func() runtime.Object { return &corev1.SecretList{} },
+			kindFuncs: kind[corev1.Secret, corev1.SecretList](defaults.SetDefaultsSecret, validation.ValidateSecret, validation.ValidateSecretUpdate),
 			columns: []column{
 				{name: "Type", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Secret).Type) }},
 				{name: "Data", typ: "integer", cell: func(o runtime.Object) any { return count(len(o.(*corev1.Secret).Data)) }},
 			},
 			selectableFields: []string{"type"},
-			fieldSet:         func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} },
-			hooks:            h},
+			fieldSet:         func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} }},
 		{gv: core, plural: "serviceaccounts", singular: "serviceaccount", namespaced: true, shortNames: []string{"sa"},
-			newFunc: func() runtime.Object { return &corev1.ServiceAccount{} }, newListFunc: func() runtime.Object { return &corev1.ServiceAccountList{} },
-			hooks: h},
+			kindFuncs: kind[corev1.ServiceAccount, corev1.ServiceAccountList](defaults.SetDefaultsServiceAccount, validation.ValidateServiceAccount, validation.ValidateServiceAccountUpdate)},
 		{gv: core, plural: "events", singular: "event", namespaced: true, shortNames: []string{"ev"},
-			newFunc: func() runtime.Object { return &corev1.Event{} }, newListFunc: func() runtime.Object { return &corev1.EventList{} },
-			columns: eventColumns, selectableFields: eventFieldNames, fieldSet: eventFields, hooks: h},
+			kindFuncs: kind[corev1.Event, corev1.EventList](defaults.SetDefaultsEvent, validation.ValidateEvent, validation.ValidateEventUpdate),
+			columns:   eventColumns, selectableFields: eventFieldNames, fieldSet: eventFields},
 		{gv: disc, plural: "endpointslices", singular: "endpointslice", namespaced: true,
-			newFunc: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, newListFunc: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
+			kindFuncs: kind[discoveryv1.EndpointSlice, discoveryv1.EndpointSliceList](defaults.SetDefaultsEndpointSlice, validation.ValidateEndpointSlice, validation.ValidateEndpointSliceUpdate),
 			columns: []column{
 				{name: "AddressType", typ: "string", cell: func(o runtime.Object) any { return string(o.(*discoveryv1.EndpointSlice).AddressType) }},
 				{name: "Ports", typ: "string", cell: func(o runtime.Object) any { return slicePorts(o.(*discoveryv1.EndpointSlice)) }},
 				{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return sliceEndpoints(o.(*discoveryv1.EndpointSlice)) }},
-			}, hooks: h},
+			}},
 		{gv: coord, plural: "leases", singular: "lease", namespaced: true,
-			newFunc: func() runtime.Object { return &coordinationv1.Lease{} }, newListFunc: func() runtime.Object { return &coordinationv1.LeaseList{} },
+			kindFuncs: kind[coordinationv1.Lease, coordinationv1.LeaseList](defaults.SetDefaultsLease, validation.ValidateLease, validation.ValidateLeaseUpdate),
 			columns: []column{{name: "Holder", typ: "string", cell: func(o runtime.Object) any {
 				if h := o.(*coordinationv1.Lease).Spec.HolderIdentity; h != nil {
 					return *h
 				}
 				return ""
-			}}}, hooks: h},
+			}}}},
 		{gv: rbac, plural: "roles", singular: "role", namespaced: true,
-			newFunc: func() runtime.Object { return &rbacv1.Role{} }, newListFunc: func() runtime.Object { return &rbacv1.RoleList{} }, hooks: h},
+			kindFuncs: kind[rbacv1.Role, rbacv1.RoleList](defaults.SetDefaultsRole, validation.ValidateRole, validation.ValidateRoleUpdate)},
 		{gv: rbac, plural: "rolebindings", singular: "rolebinding", namespaced: true,
-			newFunc: func() runtime.Object { return &rbacv1.RoleBinding{} }, newListFunc: func() runtime.Object { return &rbacv1.RoleBindingList{} },
+			kindFuncs: kind[rbacv1.RoleBinding, rbacv1.RoleBindingList](defaults.SetDefaultsRoleBinding, validation.ValidateRoleBinding, validation.ValidateRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.RoleBinding)
 				return b.RoleRef, b.Subjects
-			}), hooks: h},
+			})},
 		{gv: rbac, plural: "clusterroles", singular: "clusterrole",
-			newFunc: func() runtime.Object { return &rbacv1.ClusterRole{} }, newListFunc: func() runtime.Object { return &rbacv1.ClusterRoleList{} }, hooks: h},
+			kindFuncs: kind[rbacv1.ClusterRole, rbacv1.ClusterRoleList](defaults.SetDefaultsClusterRole, validation.ValidateClusterRole, validation.ValidateClusterRoleUpdate)},
 		{gv: rbac, plural: "clusterrolebindings", singular: "clusterrolebinding",
-			newFunc: func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, newListFunc: func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} },
+			kindFuncs: kind[rbacv1.ClusterRoleBinding, rbacv1.ClusterRoleBindingList](defaults.SetDefaultsClusterRoleBinding, validation.ValidateClusterRoleBinding, validation.ValidateClusterRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.ClusterRoleBinding)
 				return b.RoleRef, b.Subjects
-			}), hooks: h},
+			})},
 		{gv: adm, plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },
+			kindFuncs: kind[admissionregistrationv1.ValidatingWebhookConfiguration, admissionregistrationv1.ValidatingWebhookConfigurationList](defaults.SetDefaultsValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfigurationUpdate),
 			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingWebhookConfiguration).Webhooks))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfiguration{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfigurationList{} },
+			kindFuncs: kind[admissionregistrationv1.MutatingWebhookConfiguration, admissionregistrationv1.MutatingWebhookConfigurationList](defaults.SetDefaultsMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfigurationUpdate),
 			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "validatingadmissionpolicies", singular: "validatingadmissionpolicy", categories: []string{"api-extensions"}, status: true,
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
+			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyList](defaults.SetDefaultsValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicyUpdate),
 			columns: []column{{name: "Validations", typ: "integer", cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingAdmissionPolicy).Spec.Validations))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "validatingadmissionpolicybindings", singular: "validatingadmissionpolicybinding", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{} },
+			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicyBinding, admissionregistrationv1.ValidatingAdmissionPolicyBindingList](defaults.SetDefaultsValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBindingUpdate),
 			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.ValidatingAdmissionPolicyBinding).Spec.PolicyName
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicies", singular: "mutatingadmissionpolicy", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicy{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyList{} },
+			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicy, admissionregistrationv1.MutatingAdmissionPolicyList](defaults.SetDefaultsMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicyUpdate),
 			columns: []column{{name: "Mutations", typ: "integer", cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingAdmissionPolicy).Spec.Mutations))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicybindings", singular: "mutatingadmissionpolicybinding", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBinding{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBindingList{} },
+			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicyBinding, admissionregistrationv1.MutatingAdmissionPolicyBindingList](defaults.SetDefaultsMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBindingUpdate),
 			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.MutatingAdmissionPolicyBinding).Spec.PolicyName
-			}}}, hooks: h},
+			}}}},
 		{gv: fc, plural: "flowschemas", singular: "flowschema", status: true,
-			newFunc: func() runtime.Object { return &flowcontrolv1.FlowSchema{} }, newListFunc: func() runtime.Object { return &flowcontrolv1.FlowSchemaList{} },
+			kindFuncs: kind[flowcontrolv1.FlowSchema, flowcontrolv1.FlowSchemaList](defaults.SetDefaultsFlowSchema, validation.ValidateFlowSchema, validation.ValidateFlowSchemaUpdate),
 			columns: []column{
 				{name: "PriorityLevel", typ: "string", cell: func(o runtime.Object) any {
 					return o.(*flowcontrolv1.FlowSchema).Spec.PriorityLevelConfiguration.Name
@@ -129,13 +122,12 @@ func storedResources(h hooks) []*resource {
 				{name: "MatchingPrecedence", typ: "string", cell: func(o runtime.Object) any {
 					return strconv.Itoa(int(o.(*flowcontrolv1.FlowSchema).Spec.MatchingPrecedence))
 				}},
-			}, hooks: h},
+			}},
 		{gv: fc, plural: "prioritylevelconfigurations", singular: "prioritylevelconfiguration", status: true,
-			newFunc:     func() runtime.Object { return &flowcontrolv1.PriorityLevelConfiguration{} },
-			newListFunc: func() runtime.Object { return &flowcontrolv1.PriorityLevelConfigurationList{} },
+			kindFuncs: kind[flowcontrolv1.PriorityLevelConfiguration, flowcontrolv1.PriorityLevelConfigurationList](defaults.SetDefaultsPriorityLevelConfiguration, validation.ValidatePriorityLevelConfiguration, validation.ValidatePriorityLevelConfigurationUpdate),
 			columns: []column{{name: "Type", typ: "string", cell: func(o runtime.Object) any {
 				return string(o.(*flowcontrolv1.PriorityLevelConfiguration).Spec.Type)
-			}}}, hooks: h},
+			}}}},
 	}
 }
 
