@@ -19,6 +19,8 @@ import (
 	apiregistrationv1helper "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
 	apiregistrationv1listers "k8s.io/kube-aggregator/pkg/client/listers/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 // Defaults for ManagerConfig.
@@ -269,11 +271,7 @@ func keyOf(apiService *apiregistrationv1.APIService) (serviceKey, bool) {
 		return serviceKey{}, false
 	}
 	s := apiService.Spec.Service
-	port := defaultServicePort
-	if s.Port != nil {
-		port = *s.Port
-	}
-	return serviceKey{namespace: s.Namespace, name: s.Name, port: port}, true
+	return serviceKey{namespace: s.Namespace, name: s.Name, port: resolve.APIServicePort(s)}, true
 }
 
 func isAvailable(apiService *apiregistrationv1.APIService) bool {

@@ -90,15 +90,7 @@ func (h *Handler) RemoveAPIService(name string) {
 }
 
 func sameService(a, b *apiregistrationv1.ServiceReference) bool {
-	return a.Namespace == b.Namespace && a.Name == b.Name && servicePort(a) == servicePort(b)
-}
-
-// servicePort is spec.service.port, defaulted to 443 as the API does.
-func servicePort(ref *apiregistrationv1.ServiceReference) int32 {
-	if ref.Port == nil {
-		return 443
-	}
-	return *ref.Port
+	return a.Namespace == b.Namespace && a.Name == b.Name && resolve.APIServicePort(a) == resolve.APIServicePort(b)
 }
 
 func unavailableReason(apiService *apiregistrationv1.APIService) string {
@@ -144,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := t.apiService.Spec.Service
-	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, servicePort(ref))
+	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, resolve.APIServicePort(ref))
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("the Service resolved to no address")
 	}
