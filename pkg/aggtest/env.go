@@ -11,9 +11,10 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
 	"github.com/aggkit/aggkit/pkg/extension"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // Env is a running control plane with the server under test registered
@@ -47,12 +48,12 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 	dir := t.TempDir()
 
 	cp := startControlPlane(ctx, t, filepath.Join(dir, "controlplane"))
-	serving, err := runlocal.EnsureServingCert(filepath.Join(dir, "pki"), s.namespace, s.namespace)
+	serving, err := deploy.LoadOrCreateServing(filepath.Join(dir, "pki"), s.namespace, s.namespace, net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	kubeconfig := filepath.Join(dir, "server.kubeconfig")
-	if err := runlocal.WriteServiceAccountKubeconfig(kubeconfig, cp, s.namespace, deploy.DefaultServiceAccount); err != nil {
+	if err := cp.Server.WriteClientKubeconfig(kubeconfig, controlplane.ServiceAccountCredentials(s.namespace, deploy.DefaultServiceAccount)); err != nil {
 		t.Fatal(err)
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,13 +104,13 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 }
 
 // startControlPlane runs a control plane until the test ends.
-func startControlPlane(ctx context.Context, t testing.TB, dataDir string) *runlocal.ControlPlane {
+func startControlPlane(ctx context.Context, t testing.TB, dataDir string) *inprocess.ControlPlane {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := runlocal.StartControlPlane(ctx, dataDir, listener)
+	cp, err := inprocess.Start(ctx, dataDir, listener)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package runlocal
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -25,13 +24,6 @@ func serverClient(admin *rest.Config, servingCA []byte, port int) (*rest.Config,
 	cfg.CAData, cfg.CAFile = servingCA, ""
 	client, err := rest.HTTPClientFor(cfg)
 	return cfg, client, err
-}
-
-// waitServing polls the server's /readyz until it answers ok; it is ready
-// once it has read the client CA from the control plane. It gives up when
-// the process exits.
-func waitServing(ctx context.Context, client *http.Client, host string, p *process) error {
-	return pollReadyz(ctx, client, host, "server", p.exited, func() error { return errors.New(p.exitReason()) })
 }
 
 // servedGroup reads the server's discovery: the one API group it serves

@@ -1,4 +1,7 @@
-package runlocal
+// Package inprocess runs an aggkit control plane inside this process on a
+// loopback listener and waits until it is ready: `aggkit run local`,
+// pkg/aggtest and tests use it. The server itself is pkg/controlplane.
+package inprocess
 
 import (
 	"context"
@@ -10,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/pkg/controlplane"
 )
 
@@ -24,16 +28,18 @@ type ControlPlane struct {
 	AdminKubeconfig string
 	// Admin is the client configuration of AdminKubeconfig.
 	Admin *rest.Config
+	// Server is the control plane itself, e.g. for WriteClientKubeconfig.
+	Server *controlplane.Server
 
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error
 }
 
-// StartControlPlane starts a control plane with its data in dataDir,
+// Start starts a control plane with its data in dataDir,
 // serving on listener (its port is what clients dial), and returns once it
 // is ready. A dataDir from an earlier run is reused: same PKI, same objects.
-func StartControlPlane(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
+func Start(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
 	opts := controlplane.NewOptions()
 	opts.DataDir = dataDir
 	opts.SecureServing.Listener = listener
@@ -42,14 +48,13 @@ func StartControlPlane(ctx context.Context, dataDir string, listener net.Listene
 	// Probes are cheap on loopback; a short period makes a server that
 	// comes back without any Endpoints change Available within a second.
 	opts.AvailabilityPeriod = time.Second
-	return StartControlPlaneWith(ctx, opts)
+	return StartWith(ctx, opts)
 }
 
-// StartControlPlaneWith starts a control plane with opts, which must name
-// a DataDir and a SecureServing.Listener, and returns once it is ready.
-// Tests use it for settings StartControlPlane does not choose (shared etcd,
-// ranges, timeouts).
-func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*ControlPlane, error) {
+// StartWith starts a control plane with opts, which must name a DataDir and
+// a SecureServing.Listener, and returns once it is ready. Tests use it for
+// settings Start does not choose (shared etcd, ranges, timeouts).
+func StartWith(ctx context.Context, opts *controlplane.Options) (*ControlPlane, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	server, err := controlplane.New(runCtx, opts)
 	if err != nil {
@@ -59,7 +64,7 @@ func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*Co
 		}
 		return nil, fmt.Errorf("control plane: %w", err)
 	}
-	cp := &ControlPlane{DataDir: opts.DataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig,
+	cp := &ControlPlane{DataDir: opts.DataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig, Server: server,
 		cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(cp.done)
@@ -84,7 +89,7 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	return pollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err })
+	return childprocess.PollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err })
 }
 
 // Done is closed when the control plane has stopped.
