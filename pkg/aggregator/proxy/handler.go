@@ -159,6 +159,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r), discovery).ServeHTTP(w, r)
 }
 
+// PathOf is where the APIService for group/version is served: /api/v1 for
+// the legacy core group, /apis/<group>/<version> otherwise. The mux
+// registration uses it; apiServiceForPath is its inverse.
+func PathOf(group, version string) string {
+	if group == "" {
+		return "/api/" + version
+	}
+	return "/apis/" + group + "/" + version
+}
+
 // apiServiceForPath returns the APIService name serving path and whether
 // the path is exactly a group-version discovery document.
 // It reads the path segment by segment rather than splitting it: this runs
