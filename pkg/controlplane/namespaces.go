@@ -16,6 +16,7 @@ import (
 
 	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
 	"github.com/aggkit/aggkit/pkg/controlplane/validation"
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // namespaceResource declares namespaces; namespaceStorage adds what sets
@@ -25,7 +26,7 @@ import (
 func namespaceResource() *resource {
 	return &resource{gv: corev1.SchemeGroupVersion, plural: "namespaces", singular: "namespace", shortNames: []string{"ns"}, status: true,
 		kindFuncs: kind[corev1.Namespace, corev1.NamespaceList](defaults.SetDefaultsNamespace, validation.ValidateNamespace, validation.ValidateNamespaceUpdate),
-		columns:   []column{{name: "Status", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Namespace).Status.Phase) }}},
+		columns:   []registry.Column{{Name: "Status", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Namespace).Status.Phase) }}},
 		// Every namespace starts with the finalizer that the namespace
 		// deletion controller removes once the namespace is empty.
 		prepareCreate: func(obj runtime.Object) {
@@ -49,7 +50,7 @@ func namespaceStorage(paths map[string]rest.Storage) {
 	finalizeStore.UpdateStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
 	finalizeStore.ResetFieldsStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
 	paths["namespaces"] = &namespaceREST{REST: main}
-	paths["namespaces/finalize"] = &StatusREST{store: &finalizeStore}
+	paths["namespaces/finalize"] = &registry.StatusREST{Store: &finalizeStore, WrapUpdate: patchErrors}
 }
 
 // finalizeStrategy takes only spec.finalizers from a write to

@@ -1,11 +1,8 @@
 package controlplane
 
 import (
-	"context"
 	"fmt"
-	"slices"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -14,21 +11,22 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // resource declares one stored built-in resource; everything else about
 // serving it (store, strategy, table, status subresource) is derived.
 type resource struct {
-	gv                   schema.GroupVersion
-	plural, singular     string
-	namespaced           bool
-	shortNames           []string
-	categories           []string
+	gv               schema.GroupVersion
+	plural, singular string
+	namespaced       bool
+	shortNames       []string
+	categories       []string
 	// kindFuncs (made by kind) ties the resource to its Go types, defaults
 	// and validation.
 	kindFuncs
-	columns []column
+	columns []registry.Column
 	// status adds the status subresource and splits spec and status writes.
 	status              bool
 	allowCreateOnUpdate bool
@@ -55,38 +53,6 @@ func (r *REST) ShortNames() []string { return r.def.shortNames }
 // Categories lets `kubectl get all` and friends find the resource.
 func (r *REST) Categories() []string { return r.def.categories }
 
-// StatusREST serves the status subresource of a resource.
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-// New returns an empty object of the resource's kind.
-func (r *StatusREST) New() runtime.Object { return r.store.New() }
-
-// Destroy does nothing: the main store owns the shared storage.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the whole object, as Kubernetes does for status reads.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update writes only the status of the object.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status writes never create the object.
-	return r.store.Update(ctx, name, patchErrors(ctx, objInfo), createValidation, updateValidation, false, options)
-}
-
-// GetResetFields tells server-side apply which fields a status write resets.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-// ConvertToTable renders the object like the main resource does.
-func (r *StatusREST) ConvertToTable(ctx context.Context, obj, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, obj, tableOptions)
-}
-
 // storage builds the REST storage of the resource and its subresources,
 // keyed by path as APIGroupInfo wants them.
 func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
@@ -104,7 +70,7 @@ func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGette
 		UpdateStrategy:            strat,
 		DeleteStrategy:            strat,
 		ResetFieldsStrategy:       strat,
-		TableConvertor:            tableConvertor{columns: d.columns},
+		TableConvertor:            registry.TableConvertor{Columns: d.columns},
 	}
 	storeOpts := &generic.StoreOptions{RESTOptions: opts}
 	if d.fieldSet != nil {
@@ -122,7 +88,7 @@ func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGette
 		status := statusStrategy{strat}
 		statusStore.UpdateStrategy = status
 		statusStore.ResetFieldsStrategy = status
-		paths[d.plural+"/status"] = &StatusREST{store: &statusStore}
+		paths[d.plural+"/status"] = &registry.StatusREST{Store: &statusStore, WrapUpdate: patchErrors}
 	}
 	return paths, nil
 }
@@ -144,18 +110,11 @@ func (d *resource) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 }
 
 // registerFieldSelectors teaches the scheme which field selectors the
-// resource accepts; without this only metadata.name and metadata.namespace
-// pass the request decoder.
+// resource accepts.
 func (d *resource) registerFieldSelectors(scheme *runtime.Scheme) error {
 	kinds, _, err := scheme.ObjectKinds(d.newFunc())
 	if err != nil {
 		return err
 	}
-	allowed := append([]string{"metadata.name", "metadata.namespace"}, d.selectableFields...)
-	return scheme.AddFieldLabelConversionFunc(kinds[0], func(label, value string) (string, string, error) {
-		if slices.Contains(allowed, label) {
-			return label, value, nil
-		}
-		return "", "", fmt.Errorf("field label not supported: %s", label)
-	})
+	return registry.AddFieldSelectors(scheme, kinds[0], append([]string{"metadata.name", "metadata.namespace"}, d.selectableFields...))
 }

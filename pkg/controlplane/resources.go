@@ -16,6 +16,7 @@ import (
 
 	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
 	"github.com/aggkit/aggkit/pkg/controlplane/validation"
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // storedResources declares every built-in resource kept in etcd. Adding
@@ -32,18 +33,18 @@ func storedResources() []*resource {
 			}},
 		{gv: core, plural: "endpoints", singular: "endpoints", namespaced: true, shortNames: []string{"ep"}, allowCreateOnUpdate: true,
 			kindFuncs: kind[corev1.Endpoints, corev1.EndpointsList](defaults.SetDefaultsEndpoints, validation.ValidateEndpoints, validation.ValidateEndpointsUpdate),
-			columns:   []column{{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}},
+			columns:   []registry.Column{{Name: "Endpoints", Type: "string", Cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}},
 		{gv: core, plural: "configmaps", singular: "configmap", namespaced: true, shortNames: []string{"cm"},
 			kindFuncs: kind[corev1.ConfigMap, corev1.ConfigMapList](defaults.SetDefaultsConfigMap, validation.ValidateConfigMap, validation.ValidateConfigMapUpdate),
-			columns: []column{{name: "Data", typ: "integer", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Data", Type: "integer", Cell: func(o runtime.Object) any {
 				cm := o.(*corev1.ConfigMap)
 				return count(len(cm.Data) + len(cm.BinaryData))
 			}}}},
 		{gv: core, plural: "secrets", singular: "secret", namespaced: true,
 			kindFuncs: kind[corev1.Secret, corev1.SecretList](defaults.SetDefaultsSecret, validation.ValidateSecret, validation.ValidateSecretUpdate),
-			columns: []column{
-				{name: "Type", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Secret).Type) }},
-				{name: "Data", typ: "integer", cell: func(o runtime.Object) any { return count(len(o.(*corev1.Secret).Data)) }},
+			columns: []registry.Column{
+				{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Secret).Type) }},
+				{Name: "Data", Type: "integer", Cell: func(o runtime.Object) any { return count(len(o.(*corev1.Secret).Data)) }},
 			},
 			selectableFields: []string{"type"},
 			fieldSet:         func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} }},
@@ -54,14 +55,14 @@ func storedResources() []*resource {
 			columns:   eventColumns, selectableFields: eventFieldNames, fieldSet: eventFields},
 		{gv: disc, plural: "endpointslices", singular: "endpointslice", namespaced: true,
 			kindFuncs: kind[discoveryv1.EndpointSlice, discoveryv1.EndpointSliceList](defaults.SetDefaultsEndpointSlice, validation.ValidateEndpointSlice, validation.ValidateEndpointSliceUpdate),
-			columns: []column{
-				{name: "AddressType", typ: "string", cell: func(o runtime.Object) any { return string(o.(*discoveryv1.EndpointSlice).AddressType) }},
-				{name: "Ports", typ: "string", cell: func(o runtime.Object) any { return slicePorts(o.(*discoveryv1.EndpointSlice)) }},
-				{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return sliceEndpoints(o.(*discoveryv1.EndpointSlice)) }},
+			columns: []registry.Column{
+				{Name: "AddressType", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*discoveryv1.EndpointSlice).AddressType) }},
+				{Name: "Ports", Type: "string", Cell: func(o runtime.Object) any { return slicePorts(o.(*discoveryv1.EndpointSlice)) }},
+				{Name: "Endpoints", Type: "string", Cell: func(o runtime.Object) any { return sliceEndpoints(o.(*discoveryv1.EndpointSlice)) }},
 			}},
 		{gv: coord, plural: "leases", singular: "lease", namespaced: true,
 			kindFuncs: kind[coordinationv1.Lease, coordinationv1.LeaseList](defaults.SetDefaultsLease, validation.ValidateLease, validation.ValidateLeaseUpdate),
-			columns: []column{{name: "Holder", typ: "string", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Holder", Type: "string", Cell: func(o runtime.Object) any {
 				if h := o.(*coordinationv1.Lease).Spec.HolderIdentity; h != nil {
 					return *h
 				}
@@ -85,70 +86,70 @@ func storedResources() []*resource {
 			})},
 		{gv: adm, plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.ValidatingWebhookConfiguration, admissionregistrationv1.ValidatingWebhookConfigurationList](defaults.SetDefaultsValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfigurationUpdate),
-			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Webhooks", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingWebhookConfiguration).Webhooks))
 			}}}},
 		{gv: adm, plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.MutatingWebhookConfiguration, admissionregistrationv1.MutatingWebhookConfigurationList](defaults.SetDefaultsMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfigurationUpdate),
-			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Webhooks", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks))
 			}}}},
 		{gv: adm, plural: "validatingadmissionpolicies", singular: "validatingadmissionpolicy", categories: []string{"api-extensions"}, status: true,
 			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyList](defaults.SetDefaultsValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicyUpdate),
-			columns: []column{{name: "Validations", typ: "integer", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Validations", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingAdmissionPolicy).Spec.Validations))
 			}}}},
 		{gv: adm, plural: "validatingadmissionpolicybindings", singular: "validatingadmissionpolicybinding", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicyBinding, admissionregistrationv1.ValidatingAdmissionPolicyBindingList](defaults.SetDefaultsValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBindingUpdate),
-			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "PolicyName", Type: "string", Cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.ValidatingAdmissionPolicyBinding).Spec.PolicyName
 			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicies", singular: "mutatingadmissionpolicy", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicy, admissionregistrationv1.MutatingAdmissionPolicyList](defaults.SetDefaultsMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicyUpdate),
-			columns: []column{{name: "Mutations", typ: "integer", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Mutations", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingAdmissionPolicy).Spec.Mutations))
 			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicybindings", singular: "mutatingadmissionpolicybinding", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicyBinding, admissionregistrationv1.MutatingAdmissionPolicyBindingList](defaults.SetDefaultsMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBindingUpdate),
-			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "PolicyName", Type: "string", Cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.MutatingAdmissionPolicyBinding).Spec.PolicyName
 			}}}},
 		{gv: fc, plural: "flowschemas", singular: "flowschema", status: true,
 			kindFuncs: kind[flowcontrolv1.FlowSchema, flowcontrolv1.FlowSchemaList](defaults.SetDefaultsFlowSchema, validation.ValidateFlowSchema, validation.ValidateFlowSchemaUpdate),
-			columns: []column{
-				{name: "PriorityLevel", typ: "string", cell: func(o runtime.Object) any {
+			columns: []registry.Column{
+				{Name: "PriorityLevel", Type: "string", Cell: func(o runtime.Object) any {
 					return o.(*flowcontrolv1.FlowSchema).Spec.PriorityLevelConfiguration.Name
 				}},
-				{name: "MatchingPrecedence", typ: "string", cell: func(o runtime.Object) any {
+				{Name: "MatchingPrecedence", Type: "string", Cell: func(o runtime.Object) any {
 					return strconv.Itoa(int(o.(*flowcontrolv1.FlowSchema).Spec.MatchingPrecedence))
 				}},
 			}},
 		{gv: fc, plural: "prioritylevelconfigurations", singular: "prioritylevelconfiguration", status: true,
 			kindFuncs: kind[flowcontrolv1.PriorityLevelConfiguration, flowcontrolv1.PriorityLevelConfigurationList](defaults.SetDefaultsPriorityLevelConfiguration, validation.ValidatePriorityLevelConfiguration, validation.ValidatePriorityLevelConfigurationUpdate),
-			columns: []column{{name: "Type", typ: "string", cell: func(o runtime.Object) any {
+			columns: []registry.Column{{Name: "Type", Type: "string", Cell: func(o runtime.Object) any {
 				return string(o.(*flowcontrolv1.PriorityLevelConfiguration).Spec.Type)
 			}}}},
 	}
 }
 
-var serviceColumns = []column{
-	{name: "Type", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Service).Spec.Type) }},
-	{name: "Cluster-IP", typ: "string", cell: func(o runtime.Object) any { return orNone(o.(*corev1.Service).Spec.ClusterIP) }},
-	{name: "External-IP", typ: "string", cell: func(o runtime.Object) any {
+var serviceColumns = []registry.Column{
+	{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Service).Spec.Type) }},
+	{Name: "Cluster-IP", Type: "string", Cell: func(o runtime.Object) any { return orNone(o.(*corev1.Service).Spec.ClusterIP) }},
+	{Name: "External-IP", Type: "string", Cell: func(o runtime.Object) any {
 		svc := o.(*corev1.Service)
 		if svc.Spec.Type == corev1.ServiceTypeExternalName {
 			return svc.Spec.ExternalName
 		}
 		return joined(svc.Spec.ExternalIPs)
 	}},
-	{name: "Port(s)", typ: "string", cell: func(o runtime.Object) any {
+	{Name: "Port(s)", Type: "string", Cell: func(o runtime.Object) any {
 		var ports []string
 		for _, p := range o.(*corev1.Service).Spec.Ports {
 			ports = append(ports, fmt.Sprintf("%d/%s", p.Port, p.Protocol))
 		}
 		return joined(ports)
 	}},
-	{name: "Selector", typ: "string", priority: 1, cell: func(o runtime.Object) any {
+	{Name: "Selector", Type: "string", Priority: 1, Cell: func(o runtime.Object) any {
 		var sel []string
 		for k, v := range o.(*corev1.Service).Spec.Selector {
 			sel = append(sel, k+"="+v)
@@ -157,14 +158,14 @@ var serviceColumns = []column{
 	}},
 }
 
-var eventColumns = []column{
-	{name: "Type", typ: "string", cell: func(o runtime.Object) any { return o.(*corev1.Event).Type }},
-	{name: "Reason", typ: "string", cell: func(o runtime.Object) any { return o.(*corev1.Event).Reason }},
-	{name: "Object", typ: "string", cell: func(o runtime.Object) any {
+var eventColumns = []registry.Column{
+	{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return o.(*corev1.Event).Type }},
+	{Name: "Reason", Type: "string", Cell: func(o runtime.Object) any { return o.(*corev1.Event).Reason }},
+	{Name: "Object", Type: "string", Cell: func(o runtime.Object) any {
 		ref := o.(*corev1.Event).InvolvedObject
 		return strings.ToLower(ref.Kind) + "/" + ref.Name
 	}},
-	{name: "Message", typ: "string", cell: func(o runtime.Object) any { return strings.TrimSpace(o.(*corev1.Event).Message) }},
+	{Name: "Message", Type: "string", Cell: func(o runtime.Object) any { return strings.TrimSpace(o.(*corev1.Event).Message) }},
 }
 
 // eventFieldNames are the field selectors kube-apiserver accepts for events,
@@ -190,7 +191,7 @@ func eventFields(o runtime.Object) fields.Set {
 	}
 }
 
-func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject)) []column {
+func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject)) []registry.Column {
 	subjects := func(kind string) func(runtime.Object) any {
 		return func(o runtime.Object) any {
 			_, subs := get(o)
@@ -208,14 +209,14 @@ func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject))
 			return strings.Join(names, ", ")
 		}
 	}
-	return []column{
-		{name: "Role", typ: "string", cell: func(o runtime.Object) any {
+	return []registry.Column{
+		{Name: "Role", Type: "string", Cell: func(o runtime.Object) any {
 			ref, _ := get(o)
 			return ref.Kind + "/" + ref.Name
 		}},
-		{name: "Users", typ: "string", priority: 1, cell: subjects(rbacv1.UserKind)},
-		{name: "Groups", typ: "string", priority: 1, cell: subjects(rbacv1.GroupKind)},
-		{name: "ServiceAccounts", typ: "string", priority: 1, cell: subjects(rbacv1.ServiceAccountKind)},
+		{Name: "Users", Type: "string", Priority: 1, Cell: subjects(rbacv1.UserKind)},
+		{Name: "Groups", Type: "string", Priority: 1, Cell: subjects(rbacv1.GroupKind)},
+		{Name: "ServiceAccounts", Type: "string", Priority: 1, Cell: subjects(rbacv1.ServiceAccountKind)},
 	}
 }
 
