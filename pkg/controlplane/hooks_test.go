@@ -102,4 +102,3 @@ func TestDefaultedObjectsValidate(t *testing.T) {
 		}
 	}
 }
-
