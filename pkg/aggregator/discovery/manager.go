@@ -193,24 +193,28 @@ func (m *Manager) startFirstRound() {
 }
 
 func (m *Manager) work(ctx context.Context) {
-	for {
-		key, shutdown := m.queue.Get()
-		if shutdown {
-			return
-		}
-		current := m.syncService(ctx, key)
-		m.firstRound.Processed(key)
-		switch {
-		case !current:
-			m.queue.AddRateLimited(key)
-		case m.hasService(key):
-			m.queue.Forget(key)
-			m.queue.AddAfter(key, m.refreshInterval)
-		default:
-			m.queue.Forget(key)
-		}
-		m.queue.Done(key)
+	for m.processNextWorkItem(ctx) {
 	}
+}
+
+func (m *Manager) processNextWorkItem(ctx context.Context) bool {
+	key, shutdown := m.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer m.queue.Done(key)
+	current := m.syncService(ctx, key)
+	m.firstRound.Processed(key)
+	switch {
+	case !current:
+		m.queue.AddRateLimited(key)
+	case m.hasService(key):
+		m.queue.Forget(key)
+		m.queue.AddAfter(key, m.refreshInterval)
+	default:
+		m.queue.Forget(key)
+	}
+	return true
 }
 
 func (m *Manager) hasService(key serviceKey) bool {
