@@ -1,7 +1,7 @@
 // Package aggtest measures what a user's test pays for aggtest.Start: from
 // the call until every APIService of the server under test is Available,
 // and the teardown after it. The baseline, measured in the same run, is the
-// control plane alone (runlocal.StartControlPlane until /readyz, then Stop):
+// control plane alone (inprocess.Start until /readyz, then Stop):
 // start/controlplane says what the server, its registration and the first
 // availability probe add on top. Run:
 //
@@ -19,7 +19,7 @@ import (
 
 	"github.com/aggkit/aggkit/examples/wardle/server"
 	"github.com/aggkit/aggkit/pkg/aggtest"
-	"github.com/aggkit/aggkit/pkg/runlocal"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 )
 
 func BenchmarkStart(b *testing.B) {
@@ -31,7 +31,7 @@ func BenchmarkStart(b *testing.B) {
 			b.Fatal(err)
 		}
 		began := time.Now()
-		cp, err := runlocal.StartControlPlane(b.Context(), filepath.Join(b.TempDir(), "controlplane"), listener)
+		cp, err := inprocess.Start(b.Context(), filepath.Join(b.TempDir(), "controlplane"), listener)
 		if err != nil {
 			b.Fatal(err)
 		}

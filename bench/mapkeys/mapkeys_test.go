@@ -22,7 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/aggkit/aggkit/pkg/runlocal"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 )
 
 var sizes = []int{10000, 20000, 40000, 80000}
@@ -65,7 +65,7 @@ func startAggkit(b *testing.B) kubernetes.Interface {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cp, err := runlocal.StartControlPlane(context.Background(), filepath.Join(b.TempDir(), "aggkit"), listener)
+	cp, err := inprocess.Start(context.Background(), filepath.Join(b.TempDir(), "aggkit"), listener)
 	if err != nil {
 		b.Fatal(err)
 	}

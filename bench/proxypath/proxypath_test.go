@@ -30,10 +30,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aggkit/aggkit/pkg/deploy"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
+	"github.com/aggkit/aggkit/pkg/deploy"
 )
 
 const (
@@ -58,13 +59,13 @@ func BenchmarkGet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cp, err := runlocal.StartControlPlane(ctx, filepath.Join(dir, "controlplane"), listener)
+	cp, err := inprocess.Start(ctx, filepath.Join(dir, "controlplane"), listener)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { cp.Stop() })
 
-	serving, err := runlocal.EnsureServingCert(filepath.Join(dir, "pki"), "bench", "bench")
+	serving, err := deploy.LoadOrCreateServing(filepath.Join(dir, "pki"), "bench", "bench", net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aggkit/aggkit/pkg/runlocal"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 )
 
 // TestRunInClusterAgainstAggkit runs the command against a real aggkit,
@@ -48,7 +48,7 @@ func startDeployTarget(t *testing.T) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cp, err := runlocal.StartControlPlane(ctx, filepath.Join(t.TempDir(), "aggkit"), listener)
+	cp, err := inprocess.Start(ctx, filepath.Join(t.TempDir(), "aggkit"), listener)
 	if err != nil {
 		t.Fatal(err)
 	}

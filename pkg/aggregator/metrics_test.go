@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/common/model"
 	"k8s.io/client-go/rest"
 
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // Two control planes in one process each expose their own aggregator
@@ -28,7 +28,7 @@ func TestTwoControlPlanesKeepTheirMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp, err := runlocal.StartControlPlane(ctx, filepath.Join(t.TempDir(), "controlplane"), listener)
+		cp, err := inprocess.Start(ctx, filepath.Join(t.TempDir(), "controlplane"), listener)
 		if err != nil {
 			t.Fatal(err)
 		}

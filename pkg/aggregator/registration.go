@@ -71,7 +71,7 @@ func (r *registration) update(obj any) {
 		return
 	}
 	r.proxy.UpdateAPIService(svc)
-	path := "/apis/" + svc.Spec.Group + "/" + svc.Spec.Version
+	path := proxy.PathOf(svc.Spec.Group, svc.Spec.Version)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.paths[svc.Name] == path {

@@ -13,10 +13,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
 	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/pkg/extension"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // Env is a running control plane with the server under test registered
@@ -57,12 +57,12 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 	store := startEtcd(ctx, t, filepath.Join(dir, "etcd"))
 	cp := startControlPlane(ctx, t, filepath.Join(dir, "controlplane"), store.ClientURL, s.controlPlane)
 	t.Logf("aggtest: control plane ready at %s after %s", cp.URL, time.Since(began).Round(time.Millisecond))
-	serving, err := runlocal.EnsureServingCert(filepath.Join(dir, "pki"), s.namespace, s.namespace)
+	serving, err := deploy.LoadOrCreateServing(filepath.Join(dir, "pki"), s.namespace, s.namespace, net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	kubeconfig := filepath.Join(dir, "server.kubeconfig")
-	if err := runlocal.WriteServiceAccountKubeconfig(kubeconfig, cp, s.namespace, deploy.DefaultServiceAccount); err != nil {
+	if err := cp.Server.WriteClientKubeconfig(kubeconfig, controlplane.ServiceAccountCredentials(s.namespace, deploy.DefaultServiceAccount)); err != nil {
 		t.Fatal(err)
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,7 +79,7 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 	local := deploy.Local{Name: s.namespace, Namespace: s.namespace, Group: server.Group(),
 		Versions: server.Versions(), Address: "127.0.0.1", Port: port,
 		CABundle: serving.CA.CertPEM(), ServiceAccount: deploy.DefaultServiceAccount}
-	identity, routing := runlocal.SplitRouting(deploy.LocalObjects(local))
+	identity, routing := deploy.SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, cp.Admin, identity, progress); err != nil {
 		listener.Close()
 		t.Fatalf("register %s: %v", server.Group(), err)
@@ -111,7 +111,7 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 		}
 		t.Fatalf("server %s: %v", server.Group(), err)
 	}
-	if err := runlocal.WaitServerReady(waitCtx, cp.Admin, serving.CA.CertPEM(), port); err != nil {
+	if err := deploy.WaitServerReady(waitCtx, cp.Admin, serving.CA.CertPEM(), port); err != nil {
 		failIfExited(err)
 	}
 	t.Logf("aggtest: server %s ready after %s", server.Group(), time.Since(began).Round(time.Millisecond))
@@ -143,18 +143,18 @@ func startEtcd(ctx context.Context, t testing.TB, dir string) *etcd.Embedded {
 }
 
 // startControlPlane runs a control plane until the test ends.
-func startControlPlane(ctx context.Context, t testing.TB, dataDir, etcdURL string, configure func(*controlplane.Options)) *runlocal.ControlPlane {
+func startControlPlane(ctx context.Context, t testing.TB, dataDir, etcdURL string, configure func(*controlplane.Options)) *inprocess.ControlPlane {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := runlocal.ControlPlaneOptions(dataDir, listener)
+	opts := inprocess.Options(dataDir, listener)
 	if configure != nil {
 		configure(opts)
 	}
 	opts.Etcd.Servers = []string{etcdURL}
-	cp, err := runlocal.StartControlPlaneWith(ctx, opts)
+	cp, err := inprocess.StartWith(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ type runningServer struct {
 // runServer runs the server until the test ends. Then it stops the server
 // and the control plane together: each spends most of its shutdown waiting
 // on its own connections to drain, so one after the other costs twice that.
-func runServer(t testing.TB, server *extension.Server, cp *runlocal.ControlPlane) *runningServer {
+func runServer(t testing.TB, server *extension.Server, cp *inprocess.ControlPlane) *runningServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningServer{exited: make(chan struct{})}
 	go func() {

@@ -16,8 +16,9 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/aggkit/aggkit/examples/wardle/server"
+	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 // An extension server is not ready while it has the client CA but not the
@@ -34,7 +35,7 @@ func TestServerNotReadyWithoutRequestHeaderCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := runlocal.StartControlPlane(ctx, filepath.Join(dir, "controlplane"), listener)
+	cp, err := inprocess.Start(ctx, filepath.Join(dir, "controlplane"), listener)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,16 +55,16 @@ func TestServerNotReadyWithoutRequestHeaderCA(t *testing.T) {
 	}
 
 	srv := server.New()
-	serving, err := runlocal.EnsureServingCert(filepath.Join(dir, "pki"), "wardle", "wardle")
+	serving, err := deploy.LoadOrCreateServing(filepath.Join(dir, "pki"), "wardle", "wardle", net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	kubeconfig := filepath.Join(dir, "server.kubeconfig")
-	if err := runlocal.WriteServiceAccountKubeconfig(kubeconfig, cp, "wardle", deploy.DefaultServiceAccount); err != nil {
+	if err := cp.Server.WriteClientKubeconfig(kubeconfig, controlplane.ServiceAccountCredentials("wardle", deploy.DefaultServiceAccount)); err != nil {
 		t.Fatal(err)
 	}
 	local := deploy.Local{Name: "wardle", Namespace: "wardle", ServiceAccount: deploy.DefaultServiceAccount}
-	identity, _ := runlocal.SplitRouting(deploy.LocalObjects(local))
+	identity, _ := deploy.SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, cp.Admin, identity, nil); err != nil {
 		t.Fatal(err)
 	}

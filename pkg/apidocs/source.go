@@ -16,12 +16,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/aggkit/aggkit/pkg/pki"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
+	"github.com/aggkit/aggkit/pkg/pki"
 )
 
 // FetchOptions say which project's server to ask and how to report.
@@ -62,23 +63,26 @@ func FetchFromProject(ctx context.Context, o FetchOptions) ([]GroupDocs, error) 
 	}
 
 	step.begin("starting the server")
-	srv, err := startStandalone(ctx, binary, tmp)
+	srv, err := startStandalone(binary, tmp)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop()
+	// An interrupt lets the server remove its in-memory store.
+	defer srv.proc.Stop(15 * time.Second)
 	timeout := o.StartTimeout
 	if timeout == 0 {
 		timeout = 2 * time.Minute
 	}
-	if err := srv.waitReady(ctx, timeout); err != nil {
-		return nil, err
+	readyCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := srv.proc.WaitReady(readyCtx, srv.client, srv.base, "the server"); err != nil {
+		return nil, fmt.Errorf("%w; its last log lines:\n%s", err, srv.tail())
 	}
 
 	step.begin("fetching OpenAPI v3")
 	groups, err := srv.fetchGroups(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w\n%s", err, srv.log.tail())
+		return nil, fmt.Errorf("%w\n%s", err, srv.tail())
 	}
 	step.end()
 	return groups, nil
@@ -86,17 +90,22 @@ func FetchFromProject(ctx context.Context, o FetchOptions) ([]GroupDocs, error) 
 
 // standaloneServer is a running server process and a client it accepts.
 type standaloneServer struct {
-	cmd    *exec.Cmd
+	proc   *childprocess.Process
 	base   string
 	client *http.Client
-	log    *lastLines
-	exited chan struct{}
-	err    error // of Wait, set before exited closes
+}
+
+// tail is the end of the server's output, indented.
+func (s *standaloneServer) tail() string {
+	if t := s.proc.Tail("    "); t != "" {
+		return strings.TrimSuffix(t, "\n")
+	}
+	return "    (no output)"
 }
 
 // startStandalone writes a CA, a serving and a system:masters client
 // certificate to dir and starts binary with them.
-func startStandalone(ctx context.Context, binary, dir string) (*standaloneServer, error) {
+func startStandalone(binary, dir string) (*standaloneServer, error) {
 	ca, err := pki.LoadOrCreateCA(filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), "aggkit-docs-ca")
 	if err != nil {
 		return nil, fmt.Errorf("temporary CA: %w", err)
@@ -117,92 +126,30 @@ func startStandalone(ctx context.Context, binary, dir string) (*standaloneServer
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
 
-	port, err := freePort()
+	port, err := childprocess.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, binary,
+	proc, err := childprocess.Start(binary, []string{
 		"--standalone", "--in-memory",
 		"--client-ca-file", filepath.Join(dir, "ca.crt"),
 		"--tls-cert-file", filepath.Join(dir, "serving.crt"),
 		"--tls-private-key-file", filepath.Join(dir, "serving.key"),
 		"--bind-address", "127.0.0.1",
 		"--secure-port", strconv.Itoa(port),
-	)
-	log := &lastLines{max: 30}
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}, "", 30)
+	if err != nil {
+		return nil, err
 	}
 	s := &standaloneServer{
-		cmd:  cmd,
+		proc: proc,
 		base: "https://127.0.0.1:" + strconv.Itoa(port),
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{clientCert}, MinVersion: tls.VersionTLS12},
 		}},
-		log:    log,
-		exited: make(chan struct{}),
 	}
-	go func() {
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-	klog.V(2).InfoS("Started server for API docs", "binary", binary, "address", s.base, "pid", cmd.Process.Pid)
+	klog.V(2).InfoS("Started server for API docs", "binary", binary, "address", s.base, "pid", proc.Pid())
 	return s, nil
-}
-
-// freePort asks the kernel for a loopback port nobody uses right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitReady polls /readyz until it answers ok, the process exits or the
-// timeout passes.
-func (s *standaloneServer) waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		if _, err := s.get(ctx, "/readyz"); err == nil {
-			return nil
-		} else {
-			last = err
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("the server exited before it was ready (%v); its last log lines:\n%s", s.err, s.log.tail())
-		case <-deadline.C:
-			return fmt.Errorf("the server was not ready after %s (last: %v); its last log lines:\n%s", timeout, last, s.log.tail())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-}
-
-// stop interrupts the server (so it removes its in-memory store) and waits.
-func (s *standaloneServer) stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
 }
 
 func (s *standaloneServer) get(ctx context.Context, path string) ([]byte, error) {
@@ -290,39 +237,4 @@ func (s *standaloneServer) fetchGroups(ctx context.Context) ([]GroupDocs, error)
 	}
 	slices.SortFunc(groups, func(a, b GroupDocs) int { return strings.Compare(a.Group, b.Group) })
 	return groups, nil
-}
-
-// lastLines keeps the last max lines written to it.
-type lastLines struct {
-	mu      sync.Mutex
-	max     int
-	lines   []string
-	partial string
-}
-
-func (l *lastLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	text := l.partial + string(p)
-	parts := strings.Split(text, "\n")
-	l.partial = parts[len(parts)-1]
-	l.lines = append(l.lines, parts[:len(parts)-1]...)
-	if over := len(l.lines) - l.max; over > 0 {
-		l.lines = slices.Delete(l.lines, 0, over)
-	}
-	return len(p), nil
-}
-
-// tail returns the kept lines, indented.
-func (l *lastLines) tail() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lines := l.lines
-	if l.partial != "" {
-		lines = append(slices.Clip(lines), l.partial)
-	}
-	if len(lines) == 0 {
-		return "    (no output)"
-	}
-	return "    " + strings.Join(lines, "\n    ")
 }

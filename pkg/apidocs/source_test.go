@@ -135,7 +135,7 @@ func main() {
 	os.Exit(1)
 }
 `,
-			want: []string{"exited before it was ready", "address already in use", "starting line 39"},
+			want: []string{"stopped before it was ready", "exited with status 1", "address already in use", "starting line 39"},
 		},
 		{
 			name:   "build fails",

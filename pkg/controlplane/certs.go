@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
+
 	"github.com/aggkit/aggkit/pkg/pki"
 )
 
@@ -141,38 +143,88 @@ func (o *Options) servingCertSpec() pki.CertSpec {
 // It needs the CA's key, so with a user-supplied --client-ca-file whose key
 // is not under DataDir/pki it is skipped.
 func (o *Options) writeAdminKubeconfig(server string) (string, error) {
-	dir := o.sharedPKIDir()
-	caKey := filepath.Join(dir, "ca.key")
-	if o.ClientCAFile != filepath.Join(dir, "ca.crt") {
-		return "", nil
-	}
-	if _, err := os.Stat(caKey); err != nil {
-		return "", nil
-	}
-	ca, err := pki.LoadOrCreateCA(o.ClientCAFile, caKey, "aggkit-ca")
-	if err != nil {
-		return "", err
-	}
-	certPath, keyPath := filepath.Join(o.localPKIDir(), "admin.crt"), filepath.Join(o.localPKIDir(), "admin.key")
-	spec := pki.CertSpec{CommonName: adminCommonName, Organizations: []string{"system:masters"}, Client: true}
-	if err := ca.LoadOrIssue(certPath, keyPath, spec); err != nil {
-		return "", err
-	}
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return "", err
-	}
-	keyPEM, err := os.ReadFile(keyPath)
-	if err != nil {
-		return "", err
-	}
-	servingCA, err := o.servingCAPEM()
-	if err != nil {
+	ca, err := o.generatedClientCA()
+	if ca == nil || err != nil {
 		return "", err
 	}
 	path := filepath.Join(o.DataDir, "admin.kubeconfig")
-	kc := pki.Kubeconfig{Server: server, CAPEM: servingCA, CertPEM: certPEM, KeyPEM: keyPEM}
-	return path, kc.Write(path)
+	base := filepath.Join(o.localPKIDir(), "admin")
+	spec := pki.CertSpec{CommonName: adminCommonName, Organizations: []string{"system:masters"}, Client: true}
+	return path, o.writeClientKubeconfig(ca, server, path, base, spec, "")
+}
+
+// ClientCredentials names who a client kubeconfig authenticates as.
+type ClientCredentials struct {
+	User   string
+	Groups []string
+	// Namespace is the kubeconfig's default namespace; may be empty.
+	Namespace string
+}
+
+// ServiceAccountCredentials are those of a token of service account
+// namespace/name: its user name and the groups Kubernetes gives it.
+func ServiceAccountCredentials(namespace, name string) ClientCredentials {
+	return ClientCredentials{
+		User:      serviceaccount.MakeUsername(namespace, name),
+		Groups:    serviceaccount.MakeGroupNames(namespace),
+		Namespace: namespace,
+	}
+}
+
+// WriteClientKubeconfig writes, at path, a kubeconfig that reaches this
+// server as who, with a client certificate signed by the generated client
+// CA and kept beside it as <path>.crt and <path>.key (reused while still
+// good). Unlike a token it needs no Secret and survives restarts. It fails
+// when the client CA came from --client-ca-file: aggkit has no key to sign
+// with.
+func (s *Server) WriteClientKubeconfig(path string, who ClientCredentials) error {
+	ca, err := s.opts.generatedClientCA()
+	if err != nil {
+		return err
+	}
+	if ca == nil {
+		return fmt.Errorf("client CA %s is not aggkit's own: no key to sign a client certificate for %s", s.opts.ClientCAFile, who.User)
+	}
+	spec := pki.CertSpec{CommonName: who.User, Organizations: who.Groups, Client: true}
+	return s.opts.writeClientKubeconfig(ca, s.URL, path, path, spec, who.Namespace)
+}
+
+// generatedClientCA is the client CA when aggkit generated it and holds
+// its key; nil when the client CA is the user's own.
+func (o *Options) generatedClientCA() (*pki.CA, error) {
+	dir := o.sharedPKIDir()
+	caKey := filepath.Join(dir, "ca.key")
+	if o.ClientCAFile != filepath.Join(dir, "ca.crt") {
+		return nil, nil
+	}
+	if _, err := os.Stat(caKey); err != nil {
+		return nil, nil
+	}
+	return pki.LoadOrCreateCA(o.ClientCAFile, caKey, "aggkit-ca")
+}
+
+// writeClientKubeconfig issues (or keeps) the client certificate spec at
+// certBase.crt/.key and writes a kubeconfig at path that presents it to
+// server and trusts this server's serving CA.
+func (o *Options) writeClientKubeconfig(ca *pki.CA, server, path, certBase string, spec pki.CertSpec, namespace string) error {
+	certPath, keyPath := certBase+".crt", certBase+".key"
+	if err := ca.LoadOrIssue(certPath, keyPath, spec); err != nil {
+		return err
+	}
+	certPEM, err := os.ReadFile(certPath)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(keyPath)
+	if err != nil {
+		return err
+	}
+	servingCA, err := o.servingCAPEM()
+	if err != nil {
+		return err
+	}
+	kc := pki.Kubeconfig{Server: server, CAPEM: servingCA, CertPEM: certPEM, KeyPEM: keyPEM, Namespace: namespace}
+	return kc.Write(path)
 }
 
 // servingCAPEM is what a client should trust to reach this server: the

@@ -13,6 +13,10 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
+	"github.com/aggkit/aggkit/pkg/controlplane/validation"
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // namespaceResource declares namespaces; namespaceStorage adds what sets
@@ -21,9 +25,8 @@ import (
 // only through the finalize subresource.
 func namespaceResource() *resource {
 	return &resource{gv: corev1.SchemeGroupVersion, plural: "namespaces", singular: "namespace", shortNames: []string{"ns"}, status: true,
-		newFunc: func() runtime.Object { return &corev1.Namespace{} }, newListFunc: func() runtime.Object { return &corev1.NamespaceList{} },
-		columns: []column{{name: "Status", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Namespace).Status.Phase) }}},
-		hooks:   builtinHooks{},
+		kindFuncs: kind[corev1.Namespace, corev1.NamespaceList](defaults.SetDefaultsNamespace, validation.ValidateNamespace, validation.ValidateNamespaceUpdate),
+		columns:   []registry.Column{{Name: "Status", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Namespace).Status.Phase) }}},
 		// Every namespace starts with the finalizer that the namespace
 		// deletion controller removes once the namespace is empty.
 		prepareCreate: func(obj runtime.Object) {
@@ -47,7 +50,7 @@ func namespaceStorage(paths map[string]rest.Storage) {
 	finalizeStore.UpdateStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
 	finalizeStore.ResetFieldsStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
 	paths["namespaces"] = &namespaceREST{REST: main}
-	paths["namespaces/finalize"] = &StatusREST{store: &finalizeStore}
+	paths["namespaces/finalize"] = &registry.StatusREST{Store: &finalizeStore, WrapUpdate: patchErrors}
 }
 
 // finalizeStrategy takes only spec.finalizers from a write to

@@ -1,41 +1,32 @@
 package controlplane
 
 import (
-	"context"
 	"fmt"
-	"slices"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
-)
 
-// hooks are the type-specific parts of a built-in resource: its defaults
-// and its validation.
-type hooks interface {
-	Default(obj runtime.Object)
-	Validate(obj runtime.Object) field.ErrorList
-	ValidateUpdate(obj, old runtime.Object) field.ErrorList
-}
+	"github.com/aggkit/aggkit/pkg/registry"
+)
 
 // resource declares one stored built-in resource; everything else about
 // serving it (store, strategy, table, status subresource) is derived.
 type resource struct {
-	gv                   schema.GroupVersion
-	plural, singular     string
-	namespaced           bool
-	shortNames           []string
-	categories           []string
-	newFunc, newListFunc func() runtime.Object
-	columns              []column
+	gv               schema.GroupVersion
+	plural, singular string
+	namespaced       bool
+	shortNames       []string
+	categories       []string
+	// kindFuncs (made by kind) ties the resource to its Go types, defaults
+	// and validation.
+	kindFuncs
+	columns []registry.Column
 	// status adds the status subresource and splits spec and status writes.
 	status              bool
 	allowCreateOnUpdate bool
@@ -43,7 +34,6 @@ type resource struct {
 	// the function that reads them off an object.
 	selectableFields []string
 	fieldSet         func(obj runtime.Object) fields.Set
-	hooks            hooks
 	// prepareCreate, when set, fills what only the server sets on create.
 	prepareCreate func(obj runtime.Object)
 	// prepareUpdate, when set, carries over what an update may not change.
@@ -63,42 +53,13 @@ func (r *REST) ShortNames() []string { return r.def.shortNames }
 // Categories lets `kubectl get all` and friends find the resource.
 func (r *REST) Categories() []string { return r.def.categories }
 
-// StatusREST serves the status subresource of a resource.
-type StatusREST struct {
-	store *genericregistry.Store
-}
-
-// New returns an empty object of the resource's kind.
-func (r *StatusREST) New() runtime.Object { return r.store.New() }
-
-// Destroy does nothing: the main store owns the shared storage.
-func (r *StatusREST) Destroy() {}
-
-// Get returns the whole object, as Kubernetes does for status reads.
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-// Update writes only the status of the object.
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status writes never create the object.
-	return r.store.Update(ctx, name, patchErrors(ctx, objInfo), createValidation, updateValidation, false, options)
-}
-
-// GetResetFields tells server-side apply which fields a status write resets.
-func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-// ConvertToTable renders the object like the main resource does.
-func (r *StatusREST) ConvertToTable(ctx context.Context, obj, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, obj, tableOptions)
-}
-
 // storage builds the REST storage of the resource and its subresources,
 // keyed by path as APIGroupInfo wants them.
 func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
 	gr := d.gv.WithResource(d.plural).GroupResource()
+	if d.hooks == nil {
+		return nil, fmt.Errorf("storage for %s: declared without kind(...): no defaults or validation", gr)
+	}
 	strat := newStrategy(scheme, d)
 	store := &genericregistry.Store{
 		NewFunc:                   d.newFunc,
@@ -109,7 +70,7 @@ func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGette
 		UpdateStrategy:            strat,
 		DeleteStrategy:            strat,
 		ResetFieldsStrategy:       strat,
-		TableConvertor:            tableConvertor{columns: d.columns},
+		TableConvertor:            registry.TableConvertor{Columns: d.columns},
 	}
 	storeOpts := &generic.StoreOptions{RESTOptions: opts}
 	if d.fieldSet != nil {
@@ -127,7 +88,7 @@ func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGette
 		status := statusStrategy{strat}
 		statusStore.UpdateStrategy = status
 		statusStore.ResetFieldsStrategy = status
-		paths[d.plural+"/status"] = &StatusREST{store: &statusStore}
+		paths[d.plural+"/status"] = &registry.StatusREST{Store: &statusStore, WrapUpdate: patchErrors}
 	}
 	return paths, nil
 }
@@ -149,18 +110,11 @@ func (d *resource) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 }
 
 // registerFieldSelectors teaches the scheme which field selectors the
-// resource accepts; without this only metadata.name and metadata.namespace
-// pass the request decoder.
+// resource accepts.
 func (d *resource) registerFieldSelectors(scheme *runtime.Scheme) error {
 	kinds, _, err := scheme.ObjectKinds(d.newFunc())
 	if err != nil {
 		return err
 	}
-	allowed := append([]string{"metadata.name", "metadata.namespace"}, d.selectableFields...)
-	return scheme.AddFieldLabelConversionFunc(kinds[0], func(label, value string) (string, string, error) {
-		if slices.Contains(allowed, label) {
-			return label, value, nil
-		}
-		return "", "", fmt.Errorf("field label not supported: %s", label)
-	})
+	return registry.AddFieldSelectors(scheme, kinds[0], append([]string{"metadata.name", "metadata.namespace"}, d.selectableFields...))
 }

@@ -15,148 +15,141 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
+	"github.com/aggkit/aggkit/pkg/controlplane/validation"
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // storedResources declares every built-in resource kept in etcd. Adding
 // one is a few lines here plus its defaults and validation.
-func storedResources(h hooks) []*resource {
+func storedResources() []*resource {
 	core, disc, coord, rbac := corev1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion, rbacv1.SchemeGroupVersion
 	adm, fc := admissionregistrationv1.SchemeGroupVersion, flowcontrolv1.SchemeGroupVersion
 	return []*resource{
 		{gv: core, plural: "services", singular: "service", namespaced: true, shortNames: []string{"svc"}, categories: []string{"all"}, status: true,
-			newFunc: func() runtime.Object { return &corev1.Service{} }, newListFunc: func() runtime.Object { return &corev1.ServiceList{} },
-			columns: serviceColumns, hooks: h,
+			kindFuncs: kind[corev1.Service, corev1.ServiceList](defaults.SetDefaultsService, validation.ValidateService, validation.ValidateServiceUpdate),
+			columns:   serviceColumns,
 			prepareUpdate: func(obj, old runtime.Object) {
 				defaults.PreserveServiceAllocations(obj.(*corev1.Service), old.(*corev1.Service))
 			}},
 		{gv: core, plural: "endpoints", singular: "endpoints", namespaced: true, shortNames: []string{"ep"}, allowCreateOnUpdate: true,
-			newFunc: func() runtime.Object { return &corev1.Endpoints{} }, newListFunc: func() runtime.Object { return &corev1.EndpointsList{} },
-			columns: []column{{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}, hooks: h},
+			kindFuncs: kind[corev1.Endpoints, corev1.EndpointsList](defaults.SetDefaultsEndpoints, validation.ValidateEndpoints, validation.ValidateEndpointsUpdate),
+			columns:   []registry.Column{{Name: "Endpoints", Type: "string", Cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}},
 		{gv: core, plural: "configmaps", singular: "configmap", namespaced: true, shortNames: []string{"cm"},
-			newFunc: func() runtime.Object { return &corev1.ConfigMap{} }, newListFunc: func() runtime.Object { return &corev1.ConfigMapList{} },
-			columns: []column{{name: "Data", typ: "integer", cell: func(o runtime.Object) any {
+			kindFuncs: kind[corev1.ConfigMap, corev1.ConfigMapList](defaults.SetDefaultsConfigMap, validation.ValidateConfigMap, validation.ValidateConfigMapUpdate),
+			columns: []registry.Column{{Name: "Data", Type: "integer", Cell: func(o runtime.Object) any {
 				cm := o.(*corev1.ConfigMap)
 				return count(len(cm.Data) + len(cm.BinaryData))
-			}}}, hooks: h},
+			}}}},
 		{gv: core, plural: "secrets", singular: "secret", namespaced: true,
-			newFunc: func() runtime.Object { return &corev1.Secret{} }, newListFunc: func() runtime.Object { return &corev1.SecretList{} },
-			columns: []column{
-				{name: "Type", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Secret).Type) }},
-				{name: "Data", typ: "integer", cell: func(o runtime.Object) any { return count(len(o.(*corev1.Secret).Data)) }},
+			kindFuncs: kind[corev1.Secret, corev1.SecretList](defaults.SetDefaultsSecret, validation.ValidateSecret, validation.ValidateSecretUpdate),
+			columns: []registry.Column{
+				{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Secret).Type) }},
+				{Name: "Data", Type: "integer", Cell: func(o runtime.Object) any { return count(len(o.(*corev1.Secret).Data)) }},
 			},
 			selectableFields: []string{"type"},
-			fieldSet:         func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} },
-			hooks:            h},
+			fieldSet:         func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} }},
 		{gv: core, plural: "serviceaccounts", singular: "serviceaccount", namespaced: true, shortNames: []string{"sa"},
-			newFunc: func() runtime.Object { return &corev1.ServiceAccount{} }, newListFunc: func() runtime.Object { return &corev1.ServiceAccountList{} },
-			hooks: h},
+			kindFuncs: kind[corev1.ServiceAccount, corev1.ServiceAccountList](defaults.SetDefaultsServiceAccount, validation.ValidateServiceAccount, validation.ValidateServiceAccountUpdate)},
 		{gv: core, plural: "events", singular: "event", namespaced: true, shortNames: []string{"ev"},
-			newFunc: func() runtime.Object { return &corev1.Event{} }, newListFunc: func() runtime.Object { return &corev1.EventList{} },
-			columns: eventColumns, selectableFields: eventFieldNames, fieldSet: eventFields, hooks: h},
+			kindFuncs: kind[corev1.Event, corev1.EventList](defaults.SetDefaultsEvent, validation.ValidateEvent, validation.ValidateEventUpdate),
+			columns:   eventColumns, selectableFields: eventFieldNames, fieldSet: eventFields},
 		{gv: disc, plural: "endpointslices", singular: "endpointslice", namespaced: true,
-			newFunc: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, newListFunc: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
-			columns: []column{
-				{name: "AddressType", typ: "string", cell: func(o runtime.Object) any { return string(o.(*discoveryv1.EndpointSlice).AddressType) }},
-				{name: "Ports", typ: "string", cell: func(o runtime.Object) any { return slicePorts(o.(*discoveryv1.EndpointSlice)) }},
-				{name: "Endpoints", typ: "string", cell: func(o runtime.Object) any { return sliceEndpoints(o.(*discoveryv1.EndpointSlice)) }},
-			}, hooks: h},
+			kindFuncs: kind[discoveryv1.EndpointSlice, discoveryv1.EndpointSliceList](defaults.SetDefaultsEndpointSlice, validation.ValidateEndpointSlice, validation.ValidateEndpointSliceUpdate),
+			columns: []registry.Column{
+				{Name: "AddressType", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*discoveryv1.EndpointSlice).AddressType) }},
+				{Name: "Ports", Type: "string", Cell: func(o runtime.Object) any { return slicePorts(o.(*discoveryv1.EndpointSlice)) }},
+				{Name: "Endpoints", Type: "string", Cell: func(o runtime.Object) any { return sliceEndpoints(o.(*discoveryv1.EndpointSlice)) }},
+			}},
 		{gv: coord, plural: "leases", singular: "lease", namespaced: true,
-			newFunc: func() runtime.Object { return &coordinationv1.Lease{} }, newListFunc: func() runtime.Object { return &coordinationv1.LeaseList{} },
-			columns: []column{{name: "Holder", typ: "string", cell: func(o runtime.Object) any {
+			kindFuncs: kind[coordinationv1.Lease, coordinationv1.LeaseList](defaults.SetDefaultsLease, validation.ValidateLease, validation.ValidateLeaseUpdate),
+			columns: []registry.Column{{Name: "Holder", Type: "string", Cell: func(o runtime.Object) any {
 				if h := o.(*coordinationv1.Lease).Spec.HolderIdentity; h != nil {
 					return *h
 				}
 				return ""
-			}}}, hooks: h},
+			}}}},
 		{gv: rbac, plural: "roles", singular: "role", namespaced: true,
-			newFunc: func() runtime.Object { return &rbacv1.Role{} }, newListFunc: func() runtime.Object { return &rbacv1.RoleList{} }, hooks: h},
+			kindFuncs: kind[rbacv1.Role, rbacv1.RoleList](defaults.SetDefaultsRole, validation.ValidateRole, validation.ValidateRoleUpdate)},
 		{gv: rbac, plural: "rolebindings", singular: "rolebinding", namespaced: true,
-			newFunc: func() runtime.Object { return &rbacv1.RoleBinding{} }, newListFunc: func() runtime.Object { return &rbacv1.RoleBindingList{} },
+			kindFuncs: kind[rbacv1.RoleBinding, rbacv1.RoleBindingList](defaults.SetDefaultsRoleBinding, validation.ValidateRoleBinding, validation.ValidateRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.RoleBinding)
 				return b.RoleRef, b.Subjects
-			}), hooks: h},
+			})},
 		{gv: rbac, plural: "clusterroles", singular: "clusterrole",
-			newFunc: func() runtime.Object { return &rbacv1.ClusterRole{} }, newListFunc: func() runtime.Object { return &rbacv1.ClusterRoleList{} }, hooks: h},
+			kindFuncs: kind[rbacv1.ClusterRole, rbacv1.ClusterRoleList](defaults.SetDefaultsClusterRole, validation.ValidateClusterRole, validation.ValidateClusterRoleUpdate)},
 		{gv: rbac, plural: "clusterrolebindings", singular: "clusterrolebinding",
-			newFunc: func() runtime.Object { return &rbacv1.ClusterRoleBinding{} }, newListFunc: func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} },
+			kindFuncs: kind[rbacv1.ClusterRoleBinding, rbacv1.ClusterRoleBindingList](defaults.SetDefaultsClusterRoleBinding, validation.ValidateClusterRoleBinding, validation.ValidateClusterRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.ClusterRoleBinding)
 				return b.RoleRef, b.Subjects
-			}), hooks: h},
+			})},
 		{gv: adm, plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingWebhookConfigurationList{} },
-			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.ValidatingWebhookConfiguration, admissionregistrationv1.ValidatingWebhookConfigurationList](defaults.SetDefaultsValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfigurationUpdate),
+			columns: []registry.Column{{Name: "Webhooks", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingWebhookConfiguration).Webhooks))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfiguration{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfigurationList{} },
-			columns: []column{{name: "Webhooks", typ: "integer", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.MutatingWebhookConfiguration, admissionregistrationv1.MutatingWebhookConfigurationList](defaults.SetDefaultsMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfiguration, validation.ValidateMutatingWebhookConfigurationUpdate),
+			columns: []registry.Column{{Name: "Webhooks", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "validatingadmissionpolicies", singular: "validatingadmissionpolicy", categories: []string{"api-extensions"}, status: true,
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyList{} },
-			columns: []column{{name: "Validations", typ: "integer", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyList](defaults.SetDefaultsValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicy, validation.ValidateValidatingAdmissionPolicyUpdate),
+			columns: []registry.Column{{Name: "Validations", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.ValidatingAdmissionPolicy).Spec.Validations))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "validatingadmissionpolicybindings", singular: "validatingadmissionpolicybinding", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.ValidatingAdmissionPolicyBindingList{} },
-			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.ValidatingAdmissionPolicyBinding, admissionregistrationv1.ValidatingAdmissionPolicyBindingList](defaults.SetDefaultsValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBinding, validation.ValidateValidatingAdmissionPolicyBindingUpdate),
+			columns: []registry.Column{{Name: "PolicyName", Type: "string", Cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.ValidatingAdmissionPolicyBinding).Spec.PolicyName
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicies", singular: "mutatingadmissionpolicy", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicy{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyList{} },
-			columns: []column{{name: "Mutations", typ: "integer", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicy, admissionregistrationv1.MutatingAdmissionPolicyList](defaults.SetDefaultsMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicy, validation.ValidateMutatingAdmissionPolicyUpdate),
+			columns: []registry.Column{{Name: "Mutations", Type: "integer", Cell: func(o runtime.Object) any {
 				return count(len(o.(*admissionregistrationv1.MutatingAdmissionPolicy).Spec.Mutations))
-			}}}, hooks: h},
+			}}}},
 		{gv: adm, plural: "mutatingadmissionpolicybindings", singular: "mutatingadmissionpolicybinding", categories: []string{"api-extensions"},
-			newFunc:     func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBinding{} },
-			newListFunc: func() runtime.Object { return &admissionregistrationv1.MutatingAdmissionPolicyBindingList{} },
-			columns: []column{{name: "PolicyName", typ: "string", cell: func(o runtime.Object) any {
+			kindFuncs: kind[admissionregistrationv1.MutatingAdmissionPolicyBinding, admissionregistrationv1.MutatingAdmissionPolicyBindingList](defaults.SetDefaultsMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBinding, validation.ValidateMutatingAdmissionPolicyBindingUpdate),
+			columns: []registry.Column{{Name: "PolicyName", Type: "string", Cell: func(o runtime.Object) any {
 				return o.(*admissionregistrationv1.MutatingAdmissionPolicyBinding).Spec.PolicyName
-			}}}, hooks: h},
+			}}}},
 		{gv: fc, plural: "flowschemas", singular: "flowschema", status: true,
-			newFunc: func() runtime.Object { return &flowcontrolv1.FlowSchema{} }, newListFunc: func() runtime.Object { return &flowcontrolv1.FlowSchemaList{} },
-			columns: []column{
-				{name: "PriorityLevel", typ: "string", cell: func(o runtime.Object) any {
+			kindFuncs: kind[flowcontrolv1.FlowSchema, flowcontrolv1.FlowSchemaList](defaults.SetDefaultsFlowSchema, validation.ValidateFlowSchema, validation.ValidateFlowSchemaUpdate),
+			columns: []registry.Column{
+				{Name: "PriorityLevel", Type: "string", Cell: func(o runtime.Object) any {
 					return o.(*flowcontrolv1.FlowSchema).Spec.PriorityLevelConfiguration.Name
 				}},
-				{name: "MatchingPrecedence", typ: "string", cell: func(o runtime.Object) any {
+				{Name: "MatchingPrecedence", Type: "string", Cell: func(o runtime.Object) any {
 					return strconv.Itoa(int(o.(*flowcontrolv1.FlowSchema).Spec.MatchingPrecedence))
 				}},
-			}, hooks: h},
+			}},
 		{gv: fc, plural: "prioritylevelconfigurations", singular: "prioritylevelconfiguration", status: true,
-			newFunc:     func() runtime.Object { return &flowcontrolv1.PriorityLevelConfiguration{} },
-			newListFunc: func() runtime.Object { return &flowcontrolv1.PriorityLevelConfigurationList{} },
-			columns: []column{{name: "Type", typ: "string", cell: func(o runtime.Object) any {
+			kindFuncs: kind[flowcontrolv1.PriorityLevelConfiguration, flowcontrolv1.PriorityLevelConfigurationList](defaults.SetDefaultsPriorityLevelConfiguration, validation.ValidatePriorityLevelConfiguration, validation.ValidatePriorityLevelConfigurationUpdate),
+			columns: []registry.Column{{Name: "Type", Type: "string", Cell: func(o runtime.Object) any {
 				return string(o.(*flowcontrolv1.PriorityLevelConfiguration).Spec.Type)
-			}}}, hooks: h},
+			}}}},
 	}
 }
 
-var serviceColumns = []column{
-	{name: "Type", typ: "string", cell: func(o runtime.Object) any { return string(o.(*corev1.Service).Spec.Type) }},
-	{name: "Cluster-IP", typ: "string", cell: func(o runtime.Object) any { return orNone(o.(*corev1.Service).Spec.ClusterIP) }},
-	{name: "External-IP", typ: "string", cell: func(o runtime.Object) any {
+var serviceColumns = []registry.Column{
+	{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return string(o.(*corev1.Service).Spec.Type) }},
+	{Name: "Cluster-IP", Type: "string", Cell: func(o runtime.Object) any { return orNone(o.(*corev1.Service).Spec.ClusterIP) }},
+	{Name: "External-IP", Type: "string", Cell: func(o runtime.Object) any {
 		svc := o.(*corev1.Service)
 		if svc.Spec.Type == corev1.ServiceTypeExternalName {
 			return svc.Spec.ExternalName
 		}
 		return joined(svc.Spec.ExternalIPs)
 	}},
-	{name: "Port(s)", typ: "string", cell: func(o runtime.Object) any {
+	{Name: "Port(s)", Type: "string", Cell: func(o runtime.Object) any {
 		var ports []string
 		for _, p := range o.(*corev1.Service).Spec.Ports {
 			ports = append(ports, fmt.Sprintf("%d/%s", p.Port, p.Protocol))
 		}
 		return joined(ports)
 	}},
-	{name: "Selector", typ: "string", priority: 1, cell: func(o runtime.Object) any {
+	{Name: "Selector", Type: "string", Priority: 1, Cell: func(o runtime.Object) any {
 		var sel []string
 		for k, v := range o.(*corev1.Service).Spec.Selector {
 			sel = append(sel, k+"="+v)
@@ -165,14 +158,14 @@ var serviceColumns = []column{
 	}},
 }
 
-var eventColumns = []column{
-	{name: "Type", typ: "string", cell: func(o runtime.Object) any { return o.(*corev1.Event).Type }},
-	{name: "Reason", typ: "string", cell: func(o runtime.Object) any { return o.(*corev1.Event).Reason }},
-	{name: "Object", typ: "string", cell: func(o runtime.Object) any {
+var eventColumns = []registry.Column{
+	{Name: "Type", Type: "string", Cell: func(o runtime.Object) any { return o.(*corev1.Event).Type }},
+	{Name: "Reason", Type: "string", Cell: func(o runtime.Object) any { return o.(*corev1.Event).Reason }},
+	{Name: "Object", Type: "string", Cell: func(o runtime.Object) any {
 		ref := o.(*corev1.Event).InvolvedObject
 		return strings.ToLower(ref.Kind) + "/" + ref.Name
 	}},
-	{name: "Message", typ: "string", cell: func(o runtime.Object) any { return strings.TrimSpace(o.(*corev1.Event).Message) }},
+	{Name: "Message", Type: "string", Cell: func(o runtime.Object) any { return strings.TrimSpace(o.(*corev1.Event).Message) }},
 }
 
 // eventFieldNames are the field selectors kube-apiserver accepts for events,
@@ -198,7 +191,7 @@ func eventFields(o runtime.Object) fields.Set {
 	}
 }
 
-func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject)) []column {
+func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject)) []registry.Column {
 	subjects := func(kind string) func(runtime.Object) any {
 		return func(o runtime.Object) any {
 			_, subs := get(o)
@@ -216,14 +209,14 @@ func bindingColumns(get func(runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject))
 			return strings.Join(names, ", ")
 		}
 	}
-	return []column{
-		{name: "Role", typ: "string", cell: func(o runtime.Object) any {
+	return []registry.Column{
+		{Name: "Role", Type: "string", Cell: func(o runtime.Object) any {
 			ref, _ := get(o)
 			return ref.Kind + "/" + ref.Name
 		}},
-		{name: "Users", typ: "string", priority: 1, cell: subjects(rbacv1.UserKind)},
-		{name: "Groups", typ: "string", priority: 1, cell: subjects(rbacv1.GroupKind)},
-		{name: "ServiceAccounts", typ: "string", priority: 1, cell: subjects(rbacv1.ServiceAccountKind)},
+		{Name: "Users", Type: "string", Priority: 1, Cell: subjects(rbacv1.UserKind)},
+		{Name: "Groups", Type: "string", Priority: 1, Cell: subjects(rbacv1.GroupKind)},
+		{Name: "ServiceAccounts", Type: "string", Priority: 1, Cell: subjects(rbacv1.ServiceAccountKind)},
 	}
 }
 

@@ -101,7 +101,7 @@ func (a apiStorage) add(gv schema.GroupVersion, paths map[string]rest.Storage) e
 // server exists; authentication needs the service-account store.
 func (s *Server) buildStoredResources(opts generic.RESTOptionsGetter) (apiStorage, error) {
 	all := apiStorage{}
-	for _, def := range append(storedResources(builtinHooks{}), namespaceResource()) {
+	for _, def := range append(storedResources(), namespaceResource()) {
 		paths, err := def.storage(s.scheme, opts)
 		if err != nil {
 			return nil, err

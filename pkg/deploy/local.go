@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
 // Local describes an extension server running outside the cluster (on this
@@ -52,4 +53,19 @@ func LocalObjects(l Local) []runtime.Object {
 		},
 	)
 	return append(objs, apiServices(l.Name, l.Namespace, l.Group, l.Versions, l.CABundle)...)
+}
+
+// SplitRouting separates what makes the server's identity (namespace,
+// service account, RBAC) from what routes requests to it (Service,
+// Endpoints, APIServices).
+func SplitRouting(objs []runtime.Object) (identity, routing []runtime.Object) {
+	for _, o := range objs {
+		switch o.(type) {
+		case *corev1.Service, *corev1.Endpoints, *apiregistrationv1.APIService:
+			routing = append(routing, o)
+		default:
+			identity = append(identity, o)
+		}
+	}
+	return identity, routing
 }

@@ -1,5 +1,7 @@
 package deploy
 
+import "github.com/aggkit/aggkit/pkg/aggregator/resolve"
+
 // FieldManager owns the fields aggkit applies.
 const FieldManager = "aggkit"
 
@@ -7,8 +9,9 @@ const FieldManager = "aggkit"
 // is named.
 const DefaultServiceAccount = "apiserver"
 
-// servicePort is the port the aggregator dials on the Service.
-const servicePort = 443
+// servicePort is the port the aggregator dials on the Service: the one an
+// APIService names when it leaves spec.service.port unset.
+const servicePort = resolve.DefaultServicePort
 
 // APIServiceName is the name of the APIService for group/version, the form
 // the aggregator requires: <version>.<group>.

@@ -3,6 +3,7 @@ package deploy
 import (
 	"crypto/x509"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -18,13 +19,23 @@ type Serving struct {
 	CA      *pki.CA
 	CertPEM []byte
 	KeyPEM  []byte
+	// CertFile and KeyFile hold the two on disk (for --tls-cert-file and
+	// --tls-private-key-file); empty from NewServing, which keeps nothing.
+	CertFile, KeyFile string
 }
 
 // ServingCertSpec is the serving certificate of the Service name in
 // namespace: every DNS form of the Service, so the aggregator (which dials
 // <name>.<namespace>.svc) and in-cluster clients alike can verify it.
-func ServingCertSpec(name, namespace string) pki.CertSpec {
-	return pki.CertSpec{CommonName: name + "." + namespace + ".svc", DNSNames: ServiceDNSNames(name, namespace), Server: true}
+// A server on this machine (run local, aggtest, e2e) also answers on the
+// loopback addresses local, and then at localhost.
+func ServingCertSpec(name, namespace string, local ...net.IP) pki.CertSpec {
+	spec := pki.CertSpec{CommonName: name + "." + namespace + ".svc", DNSNames: ServiceDNSNames(name, namespace), Server: true}
+	if len(local) > 0 {
+		spec.DNSNames = append(spec.DNSNames, "localhost")
+		spec.IPs = local
+	}
+	return spec
 }
 
 // LoadOrCreateServing keeps the CA and serving certificate under dir
@@ -33,7 +44,8 @@ func ServingCertSpec(name, namespace string) pki.CertSpec {
 // keeps both, so the caBundle does not change, and reissues the certificate
 // only when it no longer fits the Service or nears expiry. The CA key never
 // leaves dir; a .gitignore there keeps the keys out of version control.
-func LoadOrCreateServing(dir, name, namespace string) (*Serving, error) {
+// local is as for ServingCertSpec.
+func LoadOrCreateServing(dir, name, namespace string, local ...net.IP) (*Serving, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("serving PKI: %w", err)
 	}
@@ -48,10 +60,10 @@ func LoadOrCreateServing(dir, name, namespace string) (*Serving, error) {
 		return nil, fmt.Errorf("serving CA: %w", err)
 	}
 	certPath, keyPath := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	if err := ca.LoadOrIssue(certPath, keyPath, ServingCertSpec(name, namespace)); err != nil {
+	if err := ca.LoadOrIssue(certPath, keyPath, ServingCertSpec(name, namespace, local...)); err != nil {
 		return nil, fmt.Errorf("serving certificate: %w", err)
 	}
-	s := &Serving{CA: ca}
+	s := &Serving{CA: ca, CertFile: certPath, KeyFile: keyPath}
 	if s.CertPEM, err = os.ReadFile(certPath); err != nil {
 		return nil, fmt.Errorf("serving certificate: %w", err)
 	}
@@ -69,7 +81,12 @@ func NewServing(name, namespace string) (*Serving, error) {
 		return nil, fmt.Errorf("serving PKI: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	return LoadOrCreateServing(dir, name, namespace)
+	s, err := LoadOrCreateServing(dir, name, namespace)
+	if err != nil {
+		return nil, err
+	}
+	s.CertFile, s.KeyFile = "", ""
+	return s, nil
 }
 
 // verify checks that the certificate chains to the CA for every DNS

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 	"k8s.io/client-go/rest"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // pollInterval is how often WaitAvailable lists the APIServices: one request
@@ -107,4 +110,32 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// ServerClient reaches the extension server directly (not through the
+// aggregator): it trusts the serving CA and presents the control plane's
+// admin certificate, which the server accepts (its client CA comes from
+// the control plane) and authorizes (system:masters is always allowed).
+func ServerClient(admin *rest.Config, servingCA []byte, port int) (*rest.Config, *http.Client, error) {
+	cfg := rest.AnonymousClientConfig(admin)
+	cfg.CertData, cfg.KeyData = admin.CertData, admin.KeyData
+	cfg.CertFile, cfg.KeyFile = admin.CertFile, admin.KeyFile
+	cfg.Host = fmt.Sprintf("https://127.0.0.1:%d", port)
+	cfg.CAData, cfg.CAFile = servingCA, ""
+	client, err := rest.HTTPClientFor(cfg)
+	return cfg, client, err
+}
+
+// WaitServerReady polls the /readyz of the extension server on
+// 127.0.0.1:port, which servingCA verifies, until it answers ok or ctx ends.
+// pkg/extension reports ready once it has loaded both CAs it authenticates
+// with, so a probe from the aggregator after that is not taken for
+// anonymous.
+func WaitServerReady(ctx context.Context, admin *rest.Config, servingCA []byte, port int) error {
+	cfg, client, err := ServerClient(admin, servingCA, port)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	return childprocess.PollReadyz(ctx, client, cfg.Host, "server", nil, nil)
 }

@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/rest"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 // Option changes how Run checks.
@@ -181,12 +183,9 @@ func (d *doctor) walk(ctx context.Context, name string, out io.Writer) APIServic
 	return report
 }
 
-// apiServicePort is spec.service.port, defaulted to 443 as the API does.
+// apiServicePort is spec.service.port, defaulted as the API does.
 func apiServicePort(a *apiregistrationv1.APIService) int32 {
-	if a.Spec.Service.Port != nil {
-		return *a.Spec.Service.Port
-	}
-	return 443
+	return resolve.APIServicePort(a.Spec.Service)
 }
 
 // serverName is the name the aggregator verifies the backend's serving

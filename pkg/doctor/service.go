@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 // checkService is link 2: spec.service names a Service that exists and has
@@ -43,7 +45,7 @@ func (d *doctor) checkService(ctx context.Context, t *target) Check {
 	}
 	portSource := "spec.service.port"
 	if t.apiService.Spec.Service.Port == nil {
-		portSource += " (unset, so 443)"
+		portSource += fmt.Sprintf(" (unset, so %d)", resolve.DefaultServicePort)
 	}
 	msg := fmt.Sprintf("service/%s in %q has no port %d, which the APIService's %s names; its ports: %s",
 		ref.Name, ref.Namespace, port, portSource, orNone(strings.Join(numbers, ", ")))

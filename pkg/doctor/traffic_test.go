@@ -18,10 +18,10 @@ import (
 	"github.com/prometheus/common/model"
 	"k8s.io/client-go/rest"
 
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
 	"github.com/aggkit/aggkit/pkg/doctor"
 	"github.com/aggkit/aggkit/pkg/pki"
-	"github.com/aggkit/aggkit/pkg/runlocal"
 )
 
 const (
@@ -42,7 +42,7 @@ func TestAPIServiceMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := runlocal.StartControlPlane(ctx, filepath.Join(dir, "controlplane"), listener)
+	cp, err := inprocess.Start(ctx, filepath.Join(dir, "controlplane"), listener)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // Computed supplies a resource that is computed on request instead of
@@ -31,12 +33,12 @@ type computedREST struct {
 	kind *kind
 	src  Computed
 	gr   schema.GroupResource
-	tableConvertor
+	registry.TableConvertor
 }
 
 func newComputedREST(k *kind) *computedREST {
 	return &computedREST{kind: k, src: *k.computed, gr: schema.GroupResource{Group: k.group, Resource: k.resource},
-		tableConvertor: tableConvertor{kind: k}}
+		TableConvertor: tableConvertor(k)}
 }
 
 func (r *computedREST) New() runtime.Object     { return newOf(r.kind.hub()) }

@@ -53,13 +53,37 @@ func newOptions(group string) *Options {
 	return o
 }
 
+// Flags every extension server takes, stored or computed: tools that start
+// a project's server binary (`aggkit run local`) may pass them without
+// asking it first. TestServerFlagsContract checks them.
+const (
+	FlagSecurePort        = "secure-port"
+	FlagBindAddress       = "bind-address"
+	FlagTLSCertFile       = "tls-cert-file"
+	FlagTLSPrivateKeyFile = "tls-private-key-file"
+	FlagKubeconfig        = "kubeconfig"
+	FlagClientCAFile      = "client-ca-file"
+	FlagStandalone        = "standalone"
+	FlagInMemory          = "in-memory"
+	FlagDataDir           = "data-dir"
+)
+
+// ServerFlags lists the flags every extension server takes.
+func ServerFlags() []string {
+	return []string{FlagSecurePort, FlagBindAddress, FlagTLSCertFile, FlagTLSPrivateKeyFile, FlagKubeconfig,
+		FlagClientCAFile, FlagStandalone, FlagInMemory, FlagDataDir}
+}
+
 // addFlags binds the options; the etcd flags only when something is stored.
 func (o *Options) addFlags(fs *pflag.FlagSet, stored bool) {
 	r := o.Recommended
 	if stored {
 		r.Etcd.AddFlags(fs)
-		fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the embedded etcd, used when --etcd-servers is empty.")
-		fs.BoolVar(&o.InMemory, "in-memory", o.InMemory, "Keep data in a temporary embedded etcd removed at exit (tests, demos).")
+		fs.StringVar(&o.DataDir, FlagDataDir, o.DataDir, "Directory of the embedded etcd, used when --etcd-servers is empty.")
+		fs.BoolVar(&o.InMemory, FlagInMemory, o.InMemory, "Keep data in a temporary embedded etcd removed at exit (tests, demos).")
+	} else {
+		fs.StringVar(&o.DataDir, FlagDataDir, o.DataDir, "Unused: this server stores nothing.")
+		fs.BoolVar(&o.InMemory, FlagInMemory, o.InMemory, "Unused: this server stores nothing.")
 	}
 	r.SecureServing.AddFlags(fs)
 	r.Authentication.AddFlags(fs)
@@ -71,7 +95,7 @@ func (o *Options) addFlags(fs *pflag.FlagSet, stored bool) {
 	r.EgressSelector.AddFlags(fs)
 	r.Traces.AddFlags(fs)
 	o.FeatureGate.AddFlag(fs)
-	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Run without a main API server: authenticate by --client-ca-file only and authorize only system:masters. Local development only.")
+	fs.BoolVar(&o.Standalone, FlagStandalone, o.Standalone, "Run without a main API server: authenticate by --client-ca-file only and authorize only system:masters. Local development only.")
 }
 
 // complete fills defaults that depend on other settings.

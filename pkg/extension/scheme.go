@@ -2,13 +2,17 @@ package extension
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // buildScheme registers every version of every kind, with the hub type
@@ -160,10 +164,5 @@ func addFieldLabelConversion(scheme *runtime.Scheme, gvk schema.GroupVersionKind
 			allowed[k] = true
 		}
 	}
-	return scheme.AddFieldLabelConversionFunc(gvk, func(label, value string) (string, string, error) {
-		if allowed[label] {
-			return label, value, nil
-		}
-		return "", "", fmt.Errorf("field label %q not supported for %s", label, gvk.Kind)
-	})
+	return registry.AddFieldSelectors(scheme, gvk, slices.Collect(maps.Keys(allowed)))
 }

@@ -1,19 +1,17 @@
 package extension
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage/names"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // storedResource is the REST storage of one stored kind: k8s.io/apiserver's
@@ -51,7 +49,7 @@ func newStore(k *kind, scheme *runtime.Scheme, codecs serializer.CodecFactory, g
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
 		ResetFieldsStrategy:       s,
-		TableConvertor:            tableConvertor{kind: k},
+		TableConvertor:            tableConvertor(k),
 	}
 	opts := &generic.StoreOptions{
 		RESTOptions: storageVersionGetter{RESTOptionsGetter: getter, codecs: codecs, gv: schema.GroupVersion{Group: k.group, Version: k.storeVersion}},
@@ -83,38 +81,12 @@ func (g storageVersionGetter) GetRESTOptions(resource schema.GroupResource, exam
 	return opts, nil
 }
 
-// statusREST serves /status with the status-only update strategy.
-type statusREST struct {
-	store *genericregistry.Store
-}
-
-func newStatusREST(parent *storedResource) *statusREST {
+// newStatusREST serves /status with the status-only update strategy.
+func newStatusREST(parent *storedResource) *registry.StatusREST {
 	st := *parent.Store
 	s := parent.Store.UpdateStrategy.(strategy)
 	s.status = true
 	st.UpdateStrategy = s
 	st.ResetFieldsStrategy = s
-	return &statusREST{store: &st}
-}
-
-func (r *statusREST) New() runtime.Object { return r.store.New() }
-
-// Destroy does nothing: the parent resource owns the storage.
-func (r *statusREST) Destroy() {}
-
-func (r *statusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-func (r *statusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status never creates the object.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-func (r *statusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
-	return r.store.GetResetFields()
-}
-
-func (r *statusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
+	return &registry.StatusREST{Store: &st}
 }

@@ -4,7 +4,9 @@
 // register it (Service and Endpoints on loopback, RBAC, APIServices with
 // caBundle), wait until Available, and stop everything on cancel.
 //
-// Its building blocks (StartControlPlane, EnsureServingCert,
-// WriteServiceAccountKubeconfig) are exported for pkg/aggtest, which does
-// the same inside a Go test with the server in-process.
+// Its building blocks live where pkg/aggtest, which does the same inside a
+// Go test with the server in-process, shares them: the control plane in
+// pkg/controlplane/inprocess (with Server.WriteClientKubeconfig for the
+// server's service-account credentials), the serving certificate in
+// deploy.LoadOrCreateServing, the child process in pkg/childprocess.
 package runlocal

@@ -6,17 +6,16 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
-
+	"github.com/aggkit/aggkit/pkg/childprocess"
+	"github.com/aggkit/aggkit/pkg/controlplane"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
+	"github.com/aggkit/aggkit/pkg/extension"
 	"github.com/aggkit/aggkit/pkg/project"
 	"github.com/aggkit/aggkit/pkg/projectbuild"
 )
@@ -109,8 +108,8 @@ type run struct {
 	bin   string
 
 	listener net.Listener // the control plane's; serve opens one when nil
-	cp       *ControlPlane
-	server   *process
+	cp       *inprocess.ControlPlane
+	server   *childprocess.Process
 }
 
 func (r *run) step(format string, args ...any) {
@@ -128,7 +127,7 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 		}
 	}
 	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", listener.Addr().(*net.TCPAddr).Port, filepath.Join(r.state, ControlPlaneLog))
-	if r.cp, err = StartControlPlane(ctx, filepath.Join(r.state, "controlplane"), listener); err != nil {
+	if r.cp, err = inprocess.Start(ctx, filepath.Join(r.state, "controlplane"), listener); err != nil {
 		return err
 	}
 	defer func() {
@@ -139,15 +138,15 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 	r.step("control plane ready at %s", r.cp.URL)
 
 	namespace := r.name
-	serving, err := EnsureServingCert(filepath.Join(r.state, "pki"), namespace, r.name)
+	serving, err := deploy.LoadOrCreateServing(filepath.Join(r.state, "pki"), r.name, namespace, net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		return err
 	}
 	kubeconfig := filepath.Join(r.state, "server.kubeconfig")
-	if err := WriteServiceAccountKubeconfig(kubeconfig, r.cp, namespace, deploy.DefaultServiceAccount); err != nil {
+	if err := r.cp.Server.WriteClientKubeconfig(kubeconfig, controlplane.ServiceAccountCredentials(namespace, deploy.DefaultServiceAccount)); err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := childprocess.FreePort()
 	if err != nil {
 		return err
 	}
@@ -157,21 +156,18 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 	// change triggers, finds it serving.
 	local := deploy.Local{Name: r.name, Namespace: namespace, Address: "127.0.0.1", Port: port,
 		CABundle: serving.CA.CertPEM(), ServiceAccount: deploy.DefaultServiceAccount}
-	identity, _ := SplitRouting(deploy.LocalObjects(local))
+	identity, _ := deploy.SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, r.cp.Admin, identity, io.Discard); err != nil {
 		return fmt.Errorf("register %s: %w", r.name, err)
 	}
 
-	args, err := r.serverArgs(port, serving, kubeconfig)
-	if err != nil {
-		return err
-	}
+	args := r.serverArgs(port, serving, kubeconfig)
 	logPath := filepath.Join(r.state, "server.log")
-	if r.server, err = startProcess(r.bin, args, logPath); err != nil {
+	if r.server, err = childprocess.Start(r.bin, args, logPath, 20); err != nil {
 		return err
 	}
 	defer func() {
-		if stopErr := r.server.stop(stopGrace); stopErr != nil && err == nil && ctx.Err() == nil {
+		if stopErr := r.server.Stop(stopGrace); stopErr != nil && err == nil && ctx.Err() == nil {
 			err = stopErr
 		}
 	}()
@@ -191,8 +187,8 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 	case <-ctx.Done():
 		fmt.Fprintf(r.out, "==> stopping\n")
 		return nil
-	case <-r.server.exited:
-		return r.withLog(fmt.Errorf("server %s", r.server.exitReason()))
+	case <-r.server.Exited():
+		return r.withLog(fmt.Errorf("server %s", r.server.ExitReason()))
 	case <-r.cp.Done():
 		return fmt.Errorf("control plane stopped: %w", r.cp.Stop())
 	}
@@ -200,20 +196,21 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 
 // register waits for the server, reads its group and versions, applies
 // their APIServices and waits until they are Available.
-func (r *run) register(ctx context.Context, local deploy.Local, serving *ServingCert) error {
-	cfg, client, err := serverClient(r.cp.Admin, serving.CA.CertPEM(), local.Port)
+func (r *run) register(ctx context.Context, local deploy.Local, serving *deploy.Serving) error {
+	cfg, client, err := deploy.ServerClient(r.cp.Admin, serving.CA.CertPEM(), local.Port)
 	if err != nil {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	if err := waitServing(ctx, client, cfg.Host, r.server); err != nil {
+	// The server is ready once it has read the client CA from the control plane.
+	if err := r.server.WaitReady(ctx, client, cfg.Host, "server"); err != nil {
 		return err
 	}
 	if local.Group, local.Versions, err = servedGroup(ctx, client, cfg.Host); err != nil {
 		return err
 	}
 	r.step("%s serving %s %s", r.name, local.Group, strings.Join(local.Versions, ", "))
-	_, routing := SplitRouting(deploy.LocalObjects(local))
+	_, routing := deploy.SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, r.cp.Admin, routing, r.indented()); err != nil {
 		return fmt.Errorf("register %s: %w", local.Group, err)
 	}
@@ -225,15 +222,15 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 	defer stop()
 	go func() {
 		select {
-		case <-r.server.exited:
+		case <-r.server.Exited():
 			stop()
 		case <-waitCtx.Done():
 		}
 	}()
 	if err := deploy.WaitAvailable(waitCtx, r.cp.Admin, names, r.indented()); err != nil {
 		select {
-		case <-r.server.exited:
-			return fmt.Errorf("server %s", r.server.exitReason())
+		case <-r.server.Exited():
+			return fmt.Errorf("server %s", r.server.ExitReason())
 		default:
 			return err
 		}
@@ -242,21 +239,13 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 	return nil
 }
 
-// serverArgs are the flags that make the binary serve this registration.
-func (r *run) serverArgs(port int, serving *ServingCert, kubeconfig string) ([]string, error) {
-	args := []string{"--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1",
-		"--tls-cert-file", serving.CertFile, "--tls-private-key-file", serving.KeyFile,
-		"--kubeconfig", kubeconfig}
-	// A server whose resources are all computed stores nothing and has no
-	// --data-dir flag.
-	help, err := exec.Command(r.bin, "--help").CombinedOutput()
-	if err != nil {
-		return nil, fmt.Errorf("%s --help: %w\n%s", r.bin, err, help)
-	}
-	if strings.Contains(string(help), "--data-dir") {
-		args = append(args, "--data-dir", filepath.Join(r.state, "data"))
-	}
-	return args, nil
+// serverArgs are the flags that make the binary serve this registration;
+// every extension server takes them (extension.ServerFlags).
+func (r *run) serverArgs(port int, serving *deploy.Serving, kubeconfig string) []string {
+	flag := func(name string) string { return "--" + name }
+	return []string{flag(extension.FlagSecurePort), strconv.Itoa(port), flag(extension.FlagBindAddress), "127.0.0.1",
+		flag(extension.FlagTLSCertFile), serving.CertFile, flag(extension.FlagTLSPrivateKeyFile), serving.KeyFile,
+		flag(extension.FlagKubeconfig), kubeconfig, flag(extension.FlagDataDir), filepath.Join(r.state, "data")}
 }
 
 // withLog adds the end of the server's log to err.
@@ -265,36 +254,10 @@ func (r *run) withLog(err error) error {
 		return err
 	}
 	select {
-	case <-r.server.exited:
+	case <-r.server.Exited():
 	case <-time.After(time.Second):
 	}
-	return fmt.Errorf("%w\nlast lines of the server's log:\n%s", err, r.server.tail.String("  | "))
-}
-
-// SplitRouting separates what makes the server's identity (namespace,
-// service account, RBAC) from what routes requests to it (Service,
-// Endpoints, APIServices).
-func SplitRouting(objs []runtime.Object) (identity, routing []runtime.Object) {
-	for _, o := range objs {
-		switch o.(type) {
-		case *corev1.Service, *corev1.Endpoints, *apiregistrationv1.APIService:
-			routing = append(routing, o)
-		default:
-			identity = append(identity, o)
-		}
-	}
-	return identity, routing
-}
-
-// freePort asks the kernel for a port that is free now; the server binds
-// it a moment later.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return fmt.Errorf("%w\nlast lines of the server's log:\n%s", err, r.server.Tail("  | "))
 }
 
 func relTo(path string) string {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // A server that exits right away: serve fails with its exit status and the
@@ -18,7 +20,6 @@ func TestServeReportsAServerThatExitsEarly(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "broken")
 	script := "#!/bin/sh\n" +
-		"if [ \"$1\" = --help ]; then echo '      --data-dir string'; exit 0; fi\n" +
 		"echo starting; echo 'E0101 cannot open the flux capacitor' >&2; exit 3\n"
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestServeReportsAServerThatExitsEarly(t *testing.T) {
 
 func freeTestPort(t *testing.T) int {
 	t.Helper()
-	port, err := freePort()
+	port, err := childprocess.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,6 @@ const (
 	MessagePassed = "all checks passed"
 )
 
-// defaultServicePort is the APIService port when spec.service.port is unset.
-const defaultServicePort int32 = 443
-
 // observation is what one check found out about a remote APIService.
 type observation struct {
 	condition apiregistrationv1.APIServiceCondition
@@ -39,11 +36,7 @@ type observation struct {
 // writes anything.
 func (c *Controller) check(ctx context.Context, apiService *apiregistrationv1.APIService) observation {
 	ref := apiService.Spec.Service
-	port := defaultServicePort
-	if ref.Port != nil {
-		port = *ref.Port
-	}
-	addrs, err := c.resolver.Resolve(ref.Namespace, ref.Name, port)
+	addrs, err := c.resolver.Resolve(ref.Namespace, ref.Name, resolve.APIServicePort(ref))
 	if err != nil {
 		return observation{condition: resolveCondition(err, ref)}
 	}

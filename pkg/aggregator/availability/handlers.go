@@ -1,12 +1,12 @@
 package availability
 
 import (
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/tools/cache"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 var everything = labels.Everything()
@@ -25,44 +25,18 @@ func (c *Controller) addHandlers(cfg Config) error {
 	}
 	c.hasSynced = append(c.hasSynced, apiServices.HasSynced)
 
-	services := cfg.ServiceInformer.Informer()
-	if _, err := services.AddEventHandler(c.serviceHandler(func(obj any) (string, string, bool) {
-		svc, ok := obj.(*corev1.Service)
-		if !ok {
-			return "", "", false
-		}
-		return svc.Namespace, svc.Name, true
-	})); err != nil {
-		return err
-	}
-	c.hasSynced = append(c.hasSynced, services.HasSynced)
-
+	informers := []cache.SharedIndexInformer{cfg.ServiceInformer.Informer()}
 	if cfg.EndpointSliceInformer != nil {
-		slices := cfg.EndpointSliceInformer.Informer()
-		if _, err := slices.AddEventHandler(c.serviceHandler(func(obj any) (string, string, bool) {
-			slice, ok := obj.(*discoveryv1.EndpointSlice)
-			if !ok || slice.Labels[discoveryv1.LabelServiceName] == "" {
-				return "", "", false
-			}
-			return slice.Namespace, slice.Labels[discoveryv1.LabelServiceName], true
-		})); err != nil {
-			return err
-		}
-		c.hasSynced = append(c.hasSynced, slices.HasSynced)
+		informers = append(informers, cfg.EndpointSliceInformer.Informer())
 	}
-
 	if cfg.EndpointsInformer != nil {
-		endpoints := cfg.EndpointsInformer.Informer()
-		if _, err := endpoints.AddEventHandler(c.serviceHandler(func(obj any) (string, string, bool) {
-			ep, ok := obj.(*corev1.Endpoints)
-			if !ok {
-				return "", "", false
-			}
-			return ep.Namespace, ep.Name, true
-		})); err != nil {
+		informers = append(informers, cfg.EndpointsInformer.Informer())
+	}
+	for _, informer := range informers {
+		if _, err := informer.AddEventHandler(c.serviceHandler()); err != nil {
 			return err
 		}
-		c.hasSynced = append(c.hasSynced, endpoints.HasSynced)
+		c.hasSynced = append(c.hasSynced, informer.HasSynced)
 	}
 	return nil
 }
@@ -78,13 +52,10 @@ func (c *Controller) enqueueAPIService(obj any) {
 
 // serviceHandler maps an object to the Service it belongs to and queues the
 // APIServices that reference that Service.
-func (c *Controller) serviceHandler(serviceOf func(obj any) (namespace, name string, ok bool)) cache.ResourceEventHandler {
+func (c *Controller) serviceHandler() cache.ResourceEventHandler {
 	enqueue := func(obj any) {
-		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = tombstone.Obj
-		}
-		if namespace, name, ok := serviceOf(obj); ok {
-			c.enqueueForService(namespace, name)
+		if service, ok := resolve.ServiceOf(obj); ok {
+			c.enqueueForService(service.Namespace, service.Name)
 		}
 	}
 	return cache.ResourceEventHandlerFuncs{

@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 // Fetcher sends a GET for path (e.g. "/apis") with header to the backend of
@@ -22,23 +24,17 @@ type ResolveFunc func(namespace, name string, port int32) ([]string, error)
 // backend, e.g. the RoundTripper of backend.Transports.For(apiService).
 type TransportFunc func(apiService *apiregistrationv1.APIService) (http.RoundTripper, error)
 
-// defaultServicePort is the Service port an APIService without spec.service.port uses.
-const defaultServicePort int32 = 443
-
 // ServiceFetcher returns a Fetcher that resolves the APIService's Service
 // with resolve and sends over the APIService's transport, trying the
 // addresses in turn until one answers.
-func ServiceFetcher(resolve ResolveFunc, transport TransportFunc) Fetcher {
+func ServiceFetcher(resolveService ResolveFunc, transport TransportFunc) Fetcher {
 	return func(ctx context.Context, apiService *apiregistrationv1.APIService, path string, header http.Header) (*http.Response, error) {
 		service := apiService.Spec.Service
 		if service == nil {
 			return nil, fmt.Errorf("APIService %s is local, it has no backend", apiService.Name)
 		}
-		port := defaultServicePort
-		if service.Port != nil {
-			port = *service.Port
-		}
-		addresses, err := resolve(service.Namespace, service.Name, port)
+		port := resolve.APIServicePort(service)
+		addresses, err := resolveService(service.Namespace, service.Name, port)
 		if err != nil {
 			return nil, fmt.Errorf("resolve service %s/%s:%d: %w", service.Namespace, service.Name, port, err)
 		}

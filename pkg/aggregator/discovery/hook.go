@@ -4,7 +4,8 @@ import (
 	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
-	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/firstround"
 )
 
 // PostStartHookName is the name under which to add Manager.PostStartHook;
@@ -26,14 +27,7 @@ func (m *Manager) PostStartHook(workers int, maxWait time.Duration) genericapise
 	}
 	return func(hookContext genericapiserver.PostStartHookContext) error {
 		go m.Run(hookContext, workers)
-		timer := time.NewTimer(maxWait)
-		defer timer.Stop()
-		select {
-		case <-m.Initialized():
-		case <-timer.C:
-			klog.InfoS("Not waiting longer for backend discovery; unanswered group/versions stay stale", "waited", maxWait)
-		case <-hookContext.Done():
-		}
+		firstround.Wait(hookContext, m.Initialized(), maxWait, "unanswered group/versions stay stale in discovery")
 		return nil
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,6 +21,9 @@ import (
 	apiregistrationv1helper "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
 	apiregistrationv1listers "k8s.io/kube-aggregator/pkg/client/listers/apiregistration/v1"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/firstround"
+	"github.com/aggkit/aggkit/pkg/aggregator/resolve"
 )
 
 // Defaults for ManagerConfig.
@@ -73,10 +78,9 @@ type Manager struct {
 	// published records, per remote APIService name, what is in the
 	// document, so unchanged entries are not rewritten and gone ones removed.
 	published map[string]publishedVersion
-	// firstRound holds the Services not yet tried since Run started;
-	// initialized is closed when it empties.
-	firstRound  map[serviceKey]bool
-	initialized chan struct{}
+	// firstRound holds readiness until every Service known at start has
+	// been tried once.
+	firstRound *firstround.Tracker[serviceKey]
 }
 
 // serviceKey names one Service port; APIServices on the same one share a fetch.
@@ -126,9 +130,9 @@ func NewManager(c ManagerConfig) (*Manager, error) {
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[serviceKey](firstRetry, c.RefreshInterval),
 			workqueue.TypedRateLimitingQueueConfig[serviceKey]{Name: "aggregated_discovery"}),
-		services:    map[serviceKey]*serviceState{},
-		published:   map[string]publishedVersion{},
-		initialized: make(chan struct{}),
+		services:   map[serviceKey]*serviceState{},
+		published:  map[string]publishedVersion{},
+		firstRound: firstround.New[serviceKey](),
 	}
 	_, err := c.APIServices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { m.onChange(nil, asAPIService(obj)) },
@@ -162,7 +166,7 @@ func (m *Manager) Run(ctx context.Context, workers int) {
 }
 
 // Initialized is closed once every Service known at start has been asked once.
-func (m *Manager) Initialized() <-chan struct{} { return m.initialized }
+func (m *Manager) Initialized() <-chan struct{} { return m.firstRound.Done() }
 
 // startFirstRound publishes Stale placeholders and queues every Service.
 func (m *Manager) startFirstRound() {
@@ -171,59 +175,46 @@ func (m *Manager) startFirstRound() {
 		utilruntime.HandleError(fmt.Errorf("list APIServices: %w", err))
 	}
 	m.lock.Lock()
-	m.firstRound = map[serviceKey]bool{}
+	first := map[serviceKey]bool{}
 	for _, apiService := range apiServices {
 		if key, ok := keyOf(apiService); ok {
-			m.firstRound[key] = true
+			first[key] = true
 			if _, known := m.published[apiService.Name]; !known {
 				m.publishLocked(key, apiService, apidiscoveryv2.APIVersionDiscovery{Version: apiService.Spec.Version, Freshness: apidiscoveryv2.DiscoveryFreshnessStale})
 			}
 		}
 	}
-	keys := make([]serviceKey, 0, len(m.firstRound))
-	for key := range m.firstRound {
-		keys = append(keys, key)
-	}
-	if len(keys) == 0 {
-		close(m.initialized)
-	}
 	m.lock.Unlock()
+	keys := slices.Collect(maps.Keys(first))
+	m.firstRound.Start(keys)
 	for _, key := range keys {
 		m.queue.Add(key)
 	}
 }
 
 func (m *Manager) work(ctx context.Context) {
-	for {
-		key, shutdown := m.queue.Get()
-		if shutdown {
-			return
-		}
-		current := m.syncService(ctx, key)
-		m.firstRoundDone(key)
-		switch {
-		case !current:
-			m.queue.AddRateLimited(key)
-		case m.hasService(key):
-			m.queue.Forget(key)
-			m.queue.AddAfter(key, m.refreshInterval)
-		default:
-			m.queue.Forget(key)
-		}
-		m.queue.Done(key)
+	for m.processNextWorkItem(ctx) {
 	}
 }
 
-func (m *Manager) firstRoundDone(key serviceKey) {
-	m.lock.Lock()
-	defer m.lock.Unlock()
-	if m.firstRound == nil || !m.firstRound[key] {
-		return
+func (m *Manager) processNextWorkItem(ctx context.Context) bool {
+	key, shutdown := m.queue.Get()
+	if shutdown {
+		return false
 	}
-	delete(m.firstRound, key)
-	if len(m.firstRound) == 0 {
-		close(m.initialized)
+	defer m.queue.Done(key)
+	current := m.syncService(ctx, key)
+	m.firstRound.Processed(key)
+	switch {
+	case !current:
+		m.queue.AddRateLimited(key)
+	case m.hasService(key):
+		m.queue.Forget(key)
+		m.queue.AddAfter(key, m.refreshInterval)
+	default:
+		m.queue.Forget(key)
 	}
+	return true
 }
 
 func (m *Manager) hasService(key serviceKey) bool {
@@ -269,11 +260,7 @@ func keyOf(apiService *apiregistrationv1.APIService) (serviceKey, bool) {
 		return serviceKey{}, false
 	}
 	s := apiService.Spec.Service
-	port := defaultServicePort
-	if s.Port != nil {
-		port = *s.Port
-	}
-	return serviceKey{namespace: s.Namespace, name: s.Name, port: port}, true
+	return serviceKey{namespace: s.Namespace, name: s.Name, port: resolve.APIServicePort(s)}, true
 }
 
 func isAvailable(apiService *apiregistrationv1.APIService) bool {

@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
@@ -18,7 +19,10 @@ import (
 	"k8s.io/kube-openapi/pkg/handler3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+
 	"github.com/aggkit/aggkit/pkg/aggregator/discovery"
+	"github.com/aggkit/aggkit/pkg/aggregator/firstround"
 )
 
 // DefaultPeriod is how often every remote APIService's documents are asked
@@ -55,16 +59,18 @@ type Controller struct {
 	synced cache.InformerSynced
 	fetch  discovery.Fetcher
 	period time.Duration
-	queue  workqueue
+	queue  workqueue.TypedRateLimitingInterface[string]
 
 	// Set by attach, from the server after PrepareRun.
-	v2Service   *handler.OpenAPIService
-	v2Builtin   []byte
-	v3Service   *handler3.OpenAPIService
-	v3Builtin   map[string]bool
-	attached    chan struct{}
-	attachOnce  sync.Once
-	initialized chan struct{}
+	v2Service  *handler.OpenAPIService
+	v2Builtin  []byte
+	v3Service  *handler3.OpenAPIService
+	v3Builtin  map[string]bool
+	attached   chan struct{}
+	attachOnce sync.Once
+	// firstRound holds readiness until every remote APIService known at
+	// start has been fetched once.
+	firstRound *firstround.Tracker[string]
 
 	mu      sync.Mutex
 	entries map[string]*entry
@@ -80,14 +86,14 @@ func New(cfg Config) (*Controller, error) {
 		return nil, errors.New("openapi: Config needs APIServices and Fetch")
 	}
 	c := &Controller{
-		lister:      cfg.APIServices.Lister(),
-		synced:      cfg.APIServices.Informer().HasSynced,
-		fetch:       cfg.Fetch,
-		period:      cfg.Period,
-		queue:       newWorkqueue(),
-		attached:    make(chan struct{}),
-		initialized: make(chan struct{}),
-		entries:     map[string]*entry{},
+		lister:     cfg.APIServices.Lister(),
+		synced:     cfg.APIServices.Informer().HasSynced,
+		fetch:      cfg.Fetch,
+		period:     cfg.Period,
+		queue:      newQueue(),
+		attached:   make(chan struct{}),
+		firstRound: firstround.New[string](),
+		entries:    map[string]*entry{},
 	}
 	if c.period <= 0 {
 		c.period = DefaultPeriod
@@ -140,7 +146,7 @@ func (c *Controller) attach(v2 *handler.OpenAPIService, builtinV2 *spec.Swagger,
 // Initialized is closed once every APIService known at start has been
 // fetched once, successfully or not.
 func (c *Controller) Initialized() <-chan struct{} {
-	return c.initialized
+	return c.firstRound.Done()
 }
 
 // Run processes APIServices with workers goroutines until ctx ends. It
@@ -155,7 +161,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
 		return
 	}
-	go c.trackInitialized(ctx)
+	c.startFirstRound()
 	for range max(workers, 1) {
 		go func() {
 			for c.processNext(ctx) {
@@ -165,22 +171,19 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	<-ctx.Done()
 }
 
-// trackInitialized closes initialized once every APIService listed now has
-// been synced once.
-func (c *Controller) trackInitialized(ctx context.Context) {
-	defer close(c.initialized)
+// startFirstRound starts the round with every remote APIService listed now.
+func (c *Controller) startFirstRound() {
 	all, err := c.lister.List(everything)
 	if err != nil {
-		return
+		utilruntime.HandleError(fmt.Errorf("list APIServices: %w", err))
 	}
+	var remote []string
 	for _, apiService := range all {
-		if apiService.Spec.Service == nil {
-			continue
-		}
-		if !c.queue.WaitSyncedOnce(ctx, apiService.Name) {
-			return
+		if apiService.Spec.Service != nil {
+			remote = append(remote, apiService.Name)
 		}
 	}
+	c.firstRound.Start(remote)
 }
 
 func (c *Controller) processNext(ctx context.Context) bool {
@@ -190,14 +193,16 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	defer c.queue.Done(name)
 	remote, err := c.sync(ctx, name)
+	c.firstRound.Processed(name)
 	switch {
 	case err != nil:
 		klog.V(2).InfoS("OpenAPI of a remote APIService not refreshed; its last documents are kept", "apiService", name, "err", err)
-		c.queue.Failed(name)
+		c.queue.AddRateLimited(name)
 	case remote:
-		c.queue.Succeeded(name, c.period)
-	default:
-		c.queue.Gone(name)
+		c.queue.Forget(name)
+		c.queue.AddAfter(name, c.period)
+	default: // gone or local: nothing to refresh
+		c.queue.Forget(name)
 	}
 	return true
 }

@@ -5,6 +5,8 @@ import (
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/klog/v2"
+
+	"github.com/aggkit/aggkit/pkg/aggregator/firstround"
 )
 
 // PostStartHookName is the name under which to add Controller.PostStartHook;
@@ -32,14 +34,7 @@ func (c *Controller) PostStartHook(server *genericapiserver.GenericAPIServer, wo
 			return nil
 		}
 		go c.Run(hookContext, workers)
-		timer := time.NewTimer(maxWait)
-		defer timer.Stop()
-		select {
-		case <-c.Initialized():
-		case <-timer.C:
-			klog.InfoS("Not waiting longer for backend OpenAPI; unanswered group/versions appear when they answer", "waited", maxWait)
-		case <-hookContext.Done():
-		}
+		firstround.Wait(hookContext, c.Initialized(), maxWait, "unanswered group/versions appear in OpenAPI when they answer")
 		return nil
 	}
 }

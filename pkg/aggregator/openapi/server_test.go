@@ -29,7 +29,7 @@ import (
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/discovery"
-	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
+	"github.com/aggkit/aggkit/pkg/openapi"
 )
 
 // specBackend is an extension server's OpenAPI endpoints: /openapi/v2 and,

@@ -90,15 +90,7 @@ func (h *Handler) RemoveAPIService(name string) {
 }
 
 func sameService(a, b *apiregistrationv1.ServiceReference) bool {
-	return a.Namespace == b.Namespace && a.Name == b.Name && servicePort(a) == servicePort(b)
-}
-
-// servicePort is spec.service.port, defaulted to 443 as the API does.
-func servicePort(ref *apiregistrationv1.ServiceReference) int32 {
-	if ref.Port == nil {
-		return 443
-	}
-	return *ref.Port
+	return a.Namespace == b.Namespace && a.Name == b.Name && resolve.APIServicePort(a) == resolve.APIServicePort(b)
 }
 
 func unavailableReason(apiService *apiregistrationv1.APIService) string {
@@ -142,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := t.apiService.Spec.Service
-	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, servicePort(ref))
+	addrs, err := h.cfg.Resolver.Resolve(ref.Namespace, ref.Name, resolve.APIServicePort(ref))
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("the Service resolved to no address")
 	}
@@ -163,6 +155,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// release the seats it holds (matters for long watches).
 	utilflowcontrol.RequestDelegated(r.Context())
 	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r), discovery).ServeHTTP(w, r)
+}
+
+// PathOf is where the APIService for group/version is served: /api/v1 for
+// the legacy core group, /apis/<group>/<version> otherwise. The mux
+// registration uses it; apiServiceForPath is its inverse.
+func PathOf(group, version string) string {
+	if group == "" {
+		return "/api/" + version
+	}
+	return "/apis/" + group + "/" + version
 }
 
 // apiServiceForPath returns the APIService name serving path and whether

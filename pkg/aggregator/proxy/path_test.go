@@ -97,3 +97,23 @@ func TestProxies(t *testing.T) {
 		t.Error("a removed APIService's paths are still proxied")
 	}
 }
+
+// TestPathOfIsInverseOfAPIServiceForPath checks that the path the mux
+// registers for an APIService routes back to that APIService, for the
+// legacy core group ("v1.") as for named groups.
+func TestPathOfIsInverseOfAPIServiceForPath(t *testing.T) {
+	for _, gv := range []struct{ group, version, name string }{
+		{"", "v1", "v1."},
+		{"wardle.example.com", "v1alpha1", "v1alpha1.wardle.example.com"},
+	} {
+		path := PathOf(gv.group, gv.version)
+		for _, p := range []string{path, path + "/namespaces/a/things"} {
+			if name, _ := apiServiceForPath(p); name != gv.name {
+				t.Errorf("PathOf(%q, %q) = %q, which routes to %q, want %q", gv.group, gv.version, p, name, gv.name)
+			}
+		}
+		if _, discovery := apiServiceForPath(path); !discovery {
+			t.Errorf("%s is not the discovery document of %s", path, gv.name)
+		}
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 )
@@ -76,10 +74,7 @@ func (c *Cached) Invalidate(namespace, name string) {
 // objects. Call it before the informer starts.
 func (c *Cached) InvalidateOn(informer cache.SharedIndexInformer) error {
 	forget := func(obj any) {
-		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = tombstone.Obj
-		}
-		if service, ok := serviceOf(obj); ok {
+		if service, ok := ServiceOf(obj); ok {
 			c.Invalidate(service.Namespace, service.Name)
 		}
 	}
@@ -93,18 +88,4 @@ func (c *Cached) InvalidateOn(informer cache.SharedIndexInformer) error {
 		return fmt.Errorf("watch for changes of resolved Services: %w", err)
 	}
 	return nil
-}
-
-// serviceOf names the Service an object describes the backends of.
-func serviceOf(obj any) (types.NamespacedName, bool) {
-	switch o := obj.(type) {
-	case *corev1.Service:
-		return types.NamespacedName{Namespace: o.Namespace, Name: o.Name}, true
-	case *corev1.Endpoints:
-		return types.NamespacedName{Namespace: o.Namespace, Name: o.Name}, true
-	case *discoveryv1.EndpointSlice:
-		name, ok := o.Labels[discoveryv1.LabelServiceName]
-		return types.NamespacedName{Namespace: o.Namespace, Name: name}, ok
-	}
-	return types.NamespacedName{}, false
 }

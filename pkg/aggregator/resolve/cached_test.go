@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 )
 
@@ -147,12 +148,13 @@ func TestCachedForgetsOnlyTheServiceAnEventNames(t *testing.T) {
 		{obj: slice("api-1", discoveryv1.AddressTypeIPv4, "https", 8443), want: svcName, wantOK: true},
 		{obj: otherSlice, want: "other", wantOK: true},
 		{obj: unlabelled, wantOK: false},
+		{obj: cache.DeletedFinalStateUnknown{Key: ns + "/other-1", Obj: otherSlice}, want: "other", wantOK: true},
 		{obj: &corev1.ConfigMap{}, wantOK: false},
 	}
 	for _, tt := range tests {
-		got, ok := serviceOf(tt.obj)
+		got, ok := ServiceOf(tt.obj)
 		if ok != tt.wantOK || (ok && (got.Namespace != ns || got.Name != tt.want)) {
-			t.Errorf("serviceOf(%T %v) = %v, %v; want %s/%s, %v", tt.obj, tt.obj, got, ok, ns, tt.want, tt.wantOK)
+			t.Errorf("ServiceOf(%T %v) = %v, %v; want %s/%s, %v", tt.obj, tt.obj, got, ok, ns, tt.want, tt.wantOK)
 		}
 	}
 

@@ -5,9 +5,9 @@
 // importable, so runtime.Scheme.Default is a no-op for k8s.io/api types. The
 // functions here cover the defaults clients rely on, with upstream's values.
 // Each SetDefaults<Kind> only fills empty fields, so it is safe to call again
-// on an already-defaulted object. Default dispatches on the Go type and does
-// nothing for kinds it does not know.
+// on an already-defaulted object. pkg/controlplane binds each to its
+// resource with kind(...), beside the kind's validation.
 //
-// Call Default before validation: package validation requires the fields
+// Defaults come before validation: package validation requires the fields
 // upstream always defaults (service type, port protocols, ...).
 package defaults

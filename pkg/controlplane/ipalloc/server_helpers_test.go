@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/aggkit/aggkit/pkg/controlplane"
-	"github.com/aggkit/aggkit/pkg/runlocal"
+	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 )
 
 // testServer is a real aggkit control plane in this process.
@@ -41,7 +41,7 @@ func startServer(t *testing.T, dataDir string, configure func(*controlplane.Opti
 	if configure != nil {
 		configure(opts)
 	}
-	cp, err := runlocal.StartControlPlaneWith(t.Context(), opts)
+	cp, err := inprocess.StartWith(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

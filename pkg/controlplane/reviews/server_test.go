@@ -35,7 +35,7 @@ import (
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/utils/ptr"
 
-	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
+	"github.com/aggkit/aggkit/pkg/openapi"
 	"github.com/aggkit/aggkit/pkg/serviceaccount"
 )
 

@@ -13,8 +13,8 @@
 //	Validate<Kind>(obj) field.ErrorList
 //	Validate<Kind>Update(obj, old) field.ErrorList
 //
-// and Validate / ValidateUpdate dispatch on the object's Go type so that one
-// registry strategy can serve every kind. Objects are expected to have been
+// which pkg/controlplane binds to the kind's resource with kind(...), so a
+// kind cannot be served without them. Objects are expected to have been
 // defaulted (package defaults) first, as kube-apiserver does on decode: fields
 // that upstream always defaults (service type, port protocol, ...) are
 // required here just as they are upstream.

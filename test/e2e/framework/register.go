@@ -8,36 +8,21 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aggkit/aggkit/pkg/deploy"
 	"github.com/aggkit/aggkit/pkg/pki"
 )
 
 // ServingCert is a CA and a serving certificate it signed, on disk, as a
 // user would make for an extension server before registering it.
-type ServingCert struct {
-	CA       *pki.CA
-	CertFile string
-	KeyFile  string
-}
+type ServingCert = deploy.Serving
 
 // NewServingCert makes a CA and a serving certificate for the names by
-// which the aggregator reaches a Service: <name>.<namespace>.svc and its
-// longer forms.
+// which the aggregator reaches a Service (<name>.<namespace>.svc and its
+// longer forms), localhost, and the two loopback addresses tests serve on.
 func NewServingCert(t testing.TB, namespace, service string) *ServingCert {
 	t.Helper()
-	dir := t.TempDir()
-	ca, err := pki.LoadOrCreateCA(filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), "test-serving-ca")
+	s, err := deploy.LoadOrCreateServing(t.TempDir(), service, namespace, net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2))
 	if err != nil {
-		t.Fatal(err)
-	}
-	spec := pki.CertSpec{
-		CommonName: service + "." + namespace + ".svc",
-		DNSNames: []string{service, service + "." + namespace, service + "." + namespace + ".svc",
-			service + "." + namespace + ".svc.cluster.local", "localhost"},
-		IPs:    []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")},
-		Server: true,
-	}
-	s := &ServingCert{CA: ca, CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}
-	if err := ca.LoadOrIssue(s.CertFile, s.KeyFile, spec); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -18,7 +18,7 @@ import (
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/apiservice"
-	"github.com/aggkit/aggkit/pkg/controlplane/openapi"
+	"github.com/aggkit/aggkit/pkg/openapi"
 )
 
 // Server is a running GenericAPIServer that serves only

@@ -1,4 +1,7 @@
-package runlocal
+// Package inprocess runs an aggkit control plane inside this process on a
+// loopback listener and waits until it is ready: `aggkit run local`,
+// pkg/aggtest and tests use it. The server itself is pkg/controlplane.
+package inprocess
 
 import (
 	"context"
@@ -12,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/pkg/controlplane"
 )
 
@@ -26,22 +30,24 @@ type ControlPlane struct {
 	AdminKubeconfig string
 	// Admin is the client configuration of AdminKubeconfig.
 	Admin *rest.Config
+	// Server is the control plane itself, e.g. for WriteClientKubeconfig.
+	Server *controlplane.Server
 
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error
 }
 
-// StartControlPlane starts a control plane with its data in dataDir,
+// Start starts a control plane with its data in dataDir,
 // serving on listener (its port is what clients dial), and returns once it
 // is ready. A dataDir from an earlier run is reused: same PKI, same objects.
-func StartControlPlane(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
-	return StartControlPlaneWith(ctx, ControlPlaneOptions(dataDir, listener))
+func Start(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
+	return StartWith(ctx, Options(dataDir, listener))
 }
 
-// ControlPlaneOptions are the settings StartControlPlane uses, for callers
-// that change some (aggtest points it at an etcd it shares).
-func ControlPlaneOptions(dataDir string, listener net.Listener) *controlplane.Options {
+// Options are the settings Start uses, for callers that change some
+// (aggtest points it at an etcd it shares).
+func Options(dataDir string, listener net.Listener) *controlplane.Options {
 	opts := controlplane.NewOptions()
 	opts.DataDir = dataDir
 	opts.SecureServing.Listener = listener
@@ -53,11 +59,10 @@ func ControlPlaneOptions(dataDir string, listener net.Listener) *controlplane.Op
 	return opts
 }
 
-// StartControlPlaneWith starts a control plane with opts, which must name
-// a DataDir and a SecureServing.Listener, and returns once it is ready.
-// Tests use it for settings StartControlPlane does not choose (shared etcd,
-// ranges, timeouts).
-func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*ControlPlane, error) {
+// StartWith starts a control plane with opts, which must name a DataDir and
+// a SecureServing.Listener, and returns once it is ready. Tests use it for
+// settings Start does not choose (shared etcd, ranges, timeouts).
+func StartWith(ctx context.Context, opts *controlplane.Options) (*ControlPlane, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	server, err := controlplane.New(runCtx, opts)
 	if err != nil {
@@ -67,7 +72,7 @@ func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*Co
 		}
 		return nil, fmt.Errorf("control plane: %w", err)
 	}
-	cp := &ControlPlane{DataDir: opts.DataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig,
+	cp := &ControlPlane{DataDir: opts.DataDir, URL: server.URL, AdminKubeconfig: server.AdminKubeconfig, Server: server,
 		cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(cp.done)
@@ -95,7 +100,7 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	if err := pollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err }); err != nil {
+	if err := childprocess.PollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err }); err != nil {
 		return err
 	}
 	configMaps := kubernetes.NewForConfigOrDie(cp.Admin).CoreV1().ConfigMaps(metav1.NamespaceSystem)

@@ -1,4 +1,4 @@
-package runlocal
+package childprocess
 
 import (
 	"fmt"
@@ -11,41 +11,59 @@ import (
 	"time"
 )
 
-// process is the project's server binary running as a child of this one,
-// its output appended to a log file.
-type process struct {
+// Process is a server binary running as a child of this one.
+type Process struct {
 	cmd    *exec.Cmd
 	tail   *tailWriter
 	exited chan struct{}
 	err    error // valid once exited is closed
 }
 
-// startProcess starts bin with args, its stdout and stderr going to
-// logPath (truncated) and to an in-memory tail for error reports.
-func startProcess(bin string, args []string, logPath string) (*process, error) {
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("server log: %w", err)
+// Start starts bin with args, its stdout and stderr going to logPath
+// (truncated; none when empty) and to an in-memory tail of tailLines lines
+// for error reports.
+func Start(bin string, args []string, logPath string, tailLines int) (*Process, error) {
+	p := &Process{cmd: exec.Command(bin, args...), tail: &tailWriter{max: tailLines}, exited: make(chan struct{})}
+	var out io.Writer = p.tail
+	var logFile *os.File
+	if logPath != "" {
+		var err error
+		if logFile, err = os.Create(logPath); err != nil {
+			return nil, fmt.Errorf("server log: %w", err)
+		}
+		out = io.MultiWriter(logFile, p.tail)
 	}
-	p := &process{cmd: exec.Command(bin, args...), tail: &tailWriter{max: 20}, exited: make(chan struct{})}
-	out := io.MultiWriter(logFile, p.tail)
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	p.cmd.SysProcAttr = childAttr()
 	if err := p.cmd.Start(); err != nil {
-		logFile.Close()
+		if logFile != nil {
+			logFile.Close()
+		}
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	go func() {
 		defer close(p.exited)
 		p.err = p.cmd.Wait()
-		logFile.Close()
+		if logFile != nil {
+			logFile.Close()
+		}
 	}()
 	return p, nil
 }
 
-// stop asks the server to shut down (SIGINT, as Ctrl-C would) and kills it
+// Pid is the child's process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Exited is closed once the child has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Tail returns the last lines of the child's output, each prefixed for
+// display.
+func (p *Process) Tail(prefix string) string { return p.tail.String(prefix) }
+
+// Stop asks the server to shut down (SIGINT, as Ctrl-C would) and kills it
 // if it has not exited within grace.
-func (p *process) stop(grace time.Duration) error {
+func (p *Process) Stop(grace time.Duration) error {
 	select {
 	case <-p.exited:
 		return p.err
@@ -62,8 +80,8 @@ func (p *process) stop(grace time.Duration) error {
 	}
 }
 
-// exitReason says how the process ended, once it has.
-func (p *process) exitReason() string {
+// ExitReason says how the process ended, once it has.
+func (p *Process) ExitReason() string {
 	if p.err == nil {
 		return "exited with status 0"
 	}

@@ -1,4 +1,4 @@
-package runlocal
+package childprocess
 
 import "syscall"
 

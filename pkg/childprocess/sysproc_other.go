@@ -1,6 +1,6 @@
 //go:build !linux
 
-package runlocal
+package childprocess
 
 import "syscall"
 
