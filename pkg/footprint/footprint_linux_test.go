@@ -1,0 +1,114 @@
+package footprint
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// residentKiB sums the Rss of this process's read-only mappings of path.
+func residentKiB(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, inside := 0, false
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) >= 5 && strings.Count(fields[0], "-") == 1 && !strings.HasSuffix(fields[0], ":"):
+			// A mapping's first line: start-end perms offset dev inode [path].
+			inside = len(fields) >= 6 && strings.Join(fields[5:], " ") == path && !strings.Contains(fields[1], "w")
+		case inside && len(fields) >= 2 && fields[0] == "Rss:":
+			kb, _ := strconv.Atoi(fields[1])
+			total += kb
+		}
+	}
+	return total
+}
+
+func mapFile(t *testing.T, path string, prot, flags int) []byte {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, _ := f.Stat()
+	mem, err := unix.Mmap(int(f.Fd()), 0, int(info.Size()), prot, flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Munmap(mem) })
+	return mem
+}
+
+// TestReleaseFile: the pages of a read-only mapping leave the resident set
+// and come back intact when read; a writable private mapping of the same
+// file keeps its private changes.
+func TestReleaseFile(t *testing.T) {
+	const size = 4 << 20
+	path := filepath.Join(t.TempDir(), "data")
+	content := bytes.Repeat([]byte("aggkit!\n"), size/8)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := mapFile(t, path, unix.PROT_READ, unix.MAP_SHARED)
+	private := mapFile(t, path, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
+	copy(private, "changed")
+	if !bytes.Equal(readOnly, content) { // touches every page
+		t.Fatal("the read-only mapping does not hold the file")
+	}
+	before := residentKiB(t, path)
+	if before < size/1024 {
+		t.Fatalf("%d KiB resident after reading %d KiB: the test cannot see a release", before, size/1024)
+	}
+
+	released, err := ReleaseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := residentKiB(t, path)
+	t.Logf("resident: %d KiB before, %d KiB after releasing %d KiB of address space", before, after, released/1024)
+	if released != size {
+		t.Errorf("released %d bytes, want the read-only mapping's %d", released, size)
+	}
+	if after > 0 {
+		t.Errorf("%d KiB still resident after the release", after)
+	}
+	if !bytes.Equal(readOnly, content) {
+		t.Error("the read-only mapping reads differently after the release")
+	}
+	if string(private[:7]) != "changed" {
+		t.Errorf("the writable mapping lost its change: %q", private[:7])
+	}
+}
+
+// TestReleaseExecutable: the test binary's code leaves the resident set and
+// the test goes on running, which needs that code mapped back.
+func TestReleaseExecutable(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ = filepath.EvalSymlinks(exe)
+	before := residentKiB(t, exe)
+	released, err := ReleaseExecutable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := residentKiB(t, exe)
+	t.Logf("executable resident: %d KiB before, %d KiB just after releasing %d KiB of address space", before, after, released/1024)
+	if released == 0 {
+		t.Fatal("nothing released: the executable's mappings were not found")
+	}
+	if after >= before {
+		t.Errorf("resident %d KiB after the release, %d KiB before", after, before)
+	}
+}
