@@ -106,3 +106,37 @@ func readMaps() ([]mapping, error) {
 	}
 	return maps, scanner.Err()
 }
+
+// Resident returns how many bytes of this process's read-only mappings of
+// path are resident, from /proc/self/smaps.
+func Resident(path string) (int64, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	data, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	inside := false
+	scanner := bufio.NewScanner(bytes.NewReader(data))
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		switch {
+		case len(fields) >= 5 && strings.Count(fields[0], "-") == 1 && !strings.HasSuffix(fields[0], ":"):
+			// A mapping's first line: start-end perms offset dev inode [path].
+			inside = len(fields) >= 6 && strings.Join(fields[5:], " ") == abs && !strings.Contains(fields[1], "w")
+		case inside && len(fields) >= 2 && fields[0] == "Rss:":
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("smaps: %q: %w", scanner.Text(), err)
+			}
+			total += kb << 10
+		}
+	}
+	return total, scanner.Err()
+}

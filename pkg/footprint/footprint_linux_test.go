@@ -4,33 +4,18 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// residentKiB sums the Rss of this process's read-only mappings of path.
-func residentKiB(t *testing.T, path string) int {
+func residentKiB(t *testing.T, path string) int64 {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/smaps")
+	n, err := Resident(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	total, inside := 0, false
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) >= 5 && strings.Count(fields[0], "-") == 1 && !strings.HasSuffix(fields[0], ":"):
-			// A mapping's first line: start-end perms offset dev inode [path].
-			inside = len(fields) >= 6 && strings.Join(fields[5:], " ") == path && !strings.Contains(fields[1], "w")
-		case inside && len(fields) >= 2 && fields[0] == "Rss:":
-			kb, _ := strconv.Atoi(fields[1])
-			total += kb
-		}
-	}
-	return total
+	return n >> 10
 }
 
 func mapFile(t *testing.T, path string, prot, flags int) []byte {

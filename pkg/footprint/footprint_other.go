@@ -7,3 +7,6 @@ func ReleaseFile(string) (int64, error) { return 0, nil }
 
 // ReleaseExecutable does nothing outside Linux.
 func ReleaseExecutable() (int64, error) { return 0, nil }
+
+// Resident reports 0 outside Linux.
+func Resident(string) (int64, error) { return 0, nil }
