@@ -56,6 +56,10 @@ type Options struct {
 	MaxRequestsInFlight         int
 	MaxMutatingRequestsInFlight int
 
+	// ReleaseStartupMemory gives back, once the server is ready, the heap
+	// and executable pages only start-up used (see releaseStartupMemory).
+	ReleaseStartupMemory bool
+
 	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from.
 	ServiceClusterIPRange string
 	// ServiceNodePortRange is where NodePort and LoadBalancer Services'
@@ -83,6 +87,7 @@ func NewOptions() *Options {
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
 		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
+		ReleaseStartupMemory:    true,
 		// kube-apiserver's defaults.
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,

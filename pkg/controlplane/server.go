@@ -115,7 +115,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	s.proxyRoutes = &aggregator.ProxyRoutes{}
 	cfg.BuildHandlerChainFunc = handlerChain(s.proxyRoutes)
-	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
+	if err := applyServing(o.SecureServing, &cfg.Config); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
 	s.URL = "https://" + net.JoinHostPort(advertisedHost(o), strconv.Itoa(cfg.SecureServing.Listener.Addr().(*net.TCPAddr).Port))
@@ -208,6 +208,9 @@ func (s *Server) Run(ctx context.Context) error {
 		defer s.etcd.Stop()
 	}
 	klog.InfoS("Serving", "url", s.URL, "kubeconfig", s.AdminKubeconfig)
+	if s.opts.ReleaseStartupMemory {
+		go s.releaseStartupMemory(ctx)
+	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
