@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,6 +28,7 @@ type replicaUsage struct {
 // sample is one row of the table.
 type sample struct {
 	at       time.Duration
+	warmup   bool // taken during the warm-up: printed, left out of the slopes
 	replicas []replicaUsage
 	kinds    [kinds]interval
 }
@@ -58,6 +61,51 @@ func (p *probes) sample(at time.Duration, kinds [kinds]interval) sample {
 		})
 	}
 	return s
+}
+
+// saveHeapProfiles writes each replica's heap profile to
+// dir/replica-N-<when>.pb.gz; no dir, nothing. A failure is reported on out
+// and does not stop the soak.
+func (p *probes) saveHeapProfiles(out io.Writer, dir, when string) {
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(out, "heap profile:", err)
+		return
+	}
+	for i, a := range p.topo.Replicas {
+		path := filepath.Join(dir, fmt.Sprintf("replica-%d-%s.pb.gz", i, when))
+		if err := saveHeapProfile(p.clients[i], a.Port, path); err != nil {
+			fmt.Fprintf(out, "heap profile of replica %d: %v\n", i, err)
+		}
+	}
+}
+
+func saveHeapProfile(c *http.Client, port int, path string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("https://127.0.0.1:%d/debug/pprof/heap", port), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /debug/pprof/heap: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // goroutines reads the first line of the goroutine profile: "goroutine

@@ -26,6 +26,9 @@ func printHeader(out io.Writer, replicas int) {
 
 func printRow(out io.Writer, s sample) {
 	cols := []string{s.at.Round(time.Second).String()}
+	if s.warmup {
+		cols[0] += " (warm-up)"
+	}
 	for _, r := range s.replicas {
 		cols = append(cols, fmt.Sprint(r.goroutines), fmt.Sprintf("%.1f", float64(r.rssKiB)/1024), fmt.Sprint(r.openFiles))
 	}
@@ -63,10 +66,17 @@ func (s *series) add(at time.Duration, v float64, ok bool) {
 	}
 }
 
-// printSlopes fits a line through each figure and prints its slope per hour
-// and its growth over the run as a percentage of the fitted start; growth
-// over growthLimit is returned and printed as a finding.
-func printSlopes(out io.Writer, samples []sample, requests, errors int) []string {
+// printSlopes fits a line through each figure, over the samples after the
+// warm-up, and prints its slope per hour and its growth over the run as a
+// percentage of the fitted start; growth over growthLimit is returned and
+// printed as a finding.
+func printSlopes(out io.Writer, all []sample, requests, errors int) []string {
+	samples := slices.DeleteFunc(slices.Clone(all), func(s sample) bool { return s.warmup })
+	fmt.Fprintf(out, "\n%d requests, %d errors, %d samples (%d after the warm-up, in the slopes)\n\n", requests, errors, len(all), len(samples))
+	return printSeriesSlopes(out, samples)
+}
+
+func printSeriesSlopes(out io.Writer, samples []sample) []string {
 	var all []*series
 	if len(samples) > 0 {
 		for i := range samples[0].replicas {
@@ -91,7 +101,6 @@ func printSlopes(out io.Writer, samples []sample, requests, errors int) []string
 		all = append(all, l)
 	}
 
-	fmt.Fprintf(out, "\n%d requests, %d errors, %d samples\n\n", requests, errors, len(samples))
 	fmt.Fprintf(out, "| figure | first | last | slope per hour | growth over run | |\n|---|---|---|---|---|---|\n")
 	var findings []string
 	for _, s := range all {

@@ -37,3 +37,31 @@ func TestSlopesFlagGrowth(t *testing.T) {
 		t.Error("p99 of no samples reported a value")
 	}
 }
+
+// TestWarmupLeftOutOfSlopes: RSS that climbs during the warm-up and is flat
+// after it is no finding; the same climb after the warm-up is.
+func TestWarmupLeftOutOfSlopes(t *testing.T) {
+	var samples []sample
+	for i := range 10 {
+		rss := 200 * 1024
+		if i < 3 {
+			rss = (100 + 25*i) * 1024
+		}
+		samples = append(samples, sample{at: time.Duration(i+1) * time.Minute, warmup: i < 3,
+			replicas: []replicaUsage{{goroutines: 1000, rssKiB: rss, openFiles: 50}}})
+	}
+	var out strings.Builder
+	if findings := printSlopes(&out, samples, 0, 0); len(findings) != 0 {
+		t.Errorf("findings %q with the climb inside the warm-up\n%s", findings, out.String())
+	}
+	if !strings.Contains(out.String(), "10 samples (7 after the warm-up, in the slopes)") {
+		t.Errorf("sample counts missing:\n%s", out.String())
+	}
+	for i := range samples {
+		samples[i].warmup = false
+	}
+	out.Reset()
+	if findings := printSlopes(&out, samples, 0, 0); len(findings) != 1 {
+		t.Errorf("findings %q without a warm-up, want RSS\n%s", findings, out.String())
+	}
+}

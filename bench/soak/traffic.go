@@ -45,7 +45,7 @@ func startTraffic(ctx context.Context, t testing.TB, topo *topology.Topology, re
 		rc.WarningHandler = rest.NoWarnings{}
 		clients = append(clients, replicaClients{core: kubernetes.NewForConfigOrDie(rc), dynamic: dynamic.NewForConfigOrDie(rc)})
 	}
-	rounds := int(cfg.duration/cfg.pace) + 1
+	rounds := int((cfg.warmup+cfg.duration)/cfg.pace) + 1
 	var seq atomic.Int64
 	var wg sync.WaitGroup
 	loop := func(round func(c replicaClients)) {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aggkit/aggkit/pkg/deploy"
+	"github.com/aggkit/aggkit/pkg/image"
 	"github.com/aggkit/aggkit/pkg/project"
 )
 
@@ -19,6 +20,9 @@ import (
 type deployFlags struct {
 	dir, output string
 	config      deploy.Config
+	// pinned says the image was pinned to the digest of the last
+	// `build image --push`.
+	pinned bool
 }
 
 func (f *deployFlags) addFlags(fs *pflag.FlagSet) {
@@ -26,7 +30,7 @@ func (f *deployFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.output, "output", "config", "Folder of the manifests (relative to --dir); the serving CA is kept in its pki/ folder.")
 	fs.StringVar(&f.config.Name, "name", "", "Name of the Service, Deployment and Secret (default: the project's name).")
 	fs.StringVar(&f.config.Namespace, "namespace", "", "Namespace to run in, created by the manifests (default: --name).")
-	fs.StringVar(&f.config.Image, "image", "", "Container image whose entrypoint is the server binary (required).")
+	fs.StringVar(&f.config.Image, "image", "", "Container image whose entrypoint is the server binary (default: the last 'build image --push', by digest).")
 	fs.StringVar(&f.config.Group, "group", "", "API group served (default: the project's group).")
 	fs.StringSliceVar(&f.config.Versions, "versions", nil, "Versions served, most preferred first; one APIService each (default: the project's versions, GA before beta before alpha).")
 	fs.Int32Var(&f.config.Replicas, "replicas", 0, "Server replicas (default 2 with --etcd-servers; embedded storage runs exactly 1).")
@@ -60,6 +64,9 @@ func (f *deployFlags) resolve() (deploy.Config, string, error) {
 		return c, "", fmt.Errorf("no API group and versions: %s has no resources in %s; pass --group and --versions",
 			f.dir, project.FileName)
 	}
+	if c.Image, f.pinned, err = image.Pin(filepath.Join(f.dir, "bin"), c.Image); err != nil {
+		return c, "", err
+	}
 	out := f.output
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(f.dir, out)
@@ -75,6 +82,9 @@ func (f *deployFlags) write(w io.Writer) (deploy.Config, []runtime.Object, error
 	}
 	start := time.Now()
 	fmt.Fprintf(w, "==> writing manifests of %s/%s (%s %v) to %s\n", c.Namespace, c.Name, c.Group, c.Versions, out)
+	if f.pinned {
+		fmt.Fprintf(w, "==> image %s (the last push, by digest)\n", c.Image)
+	}
 	objs, err := deploy.WriteConfig(out, c)
 	if err != nil {
 		return c, nil, err
@@ -87,7 +97,7 @@ func (f *deployFlags) write(w io.Writer) (deploy.Config, []runtime.Object, error
 func newBuildConfigCommand() *cobra.Command {
 	f := &deployFlags{}
 	cmd := &cobra.Command{
-		Use:   "config --image IMG [--name N] [--namespace NS] [--etcd-servers URL,...] [--output DIR]",
+		Use:   "config [--image IMG] [--name N] [--namespace NS] [--etcd-servers URL,...] [--output DIR]",
 		Short: "Write the manifests that deploy the server to a cluster",
 		Long: `Write plain manifests that run the project's server in a cluster and register it with
 the aggregation layer, one file per concern plus a kustomization.yaml listing them
@@ -116,7 +126,9 @@ Without --etcd-servers the server keeps its data in an embedded etcd on a volume
 one pod can use at a time: 1 replica, replaced with the Recreate strategy. For more
 replicas, point it at an etcd cluster.
 
-The image is not built or pushed here; its entrypoint must be the server binary.`,
+The image is not built or pushed here ('aggkit build image --push' does that); its
+entrypoint must be the server binary. After a push, the image (the one pushed when --image
+is left out, or the same reference) is pinned to the pushed digest.`,
 		Example: `  aggkit build config --image registry.example.com/insurance:v0.1.0
   aggkit build config --name wardle --namespace wardle --group wardle.example.com \
       --versions v1beta1,v1alpha1 --image registry.example.com/wardle:v1 \

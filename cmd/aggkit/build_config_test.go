@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aggkit/aggkit/pkg/image"
 	"github.com/aggkit/aggkit/pkg/project"
 )
 
@@ -87,5 +88,48 @@ func TestBuildConfigCommandWithoutGroup(t *testing.T) {
 	cmd.SetArgs([]string{"--dir", t.TempDir(), "--image", "img:1"})
 	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "pass --group and --versions") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestBuildConfigPinsLastPush: after `build image --push`, build config
+// runs the pushed image by digest, whether --image is left out or names
+// the same reference; another reference is taken as given.
+func TestBuildConfigPinsLastPush(t *testing.T) {
+	dir := t.TempDir()
+	p := &project.Project{Name: "insurance", Domain: "example.com", Group: "insurance.example.com",
+		Resources: []project.Resource{{Version: "v1", Kind: "Policy"}}}
+	if err := p.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	pushed := image.Pushed{Image: "reg.example.com/insurance:v1", Digest: "sha256:" + strings.Repeat("0a", 32)}
+	if err := image.RecordPush(filepath.Join(dir, "bin"), pushed); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{args: nil, want: pushed.Pinned()},
+		{args: []string{"--image", "reg.example.com/insurance:v1"}, want: pushed.Pinned()},
+		{args: []string{"--image", "reg.example.com/insurance:v2"}, want: "reg.example.com/insurance:v2"},
+	} {
+		cmd := newBuildConfigCommand()
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		cmd.SetArgs(append([]string{"--dir", dir}, tc.args...))
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v\n%s", tc.args, err, out.String())
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "config", "deployment.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "image: "+tc.want+"\n") {
+			t.Errorf("%v: deployment.yaml does not run %s:\n%s", tc.args, tc.want, data)
+		}
+		if pinned := strings.Contains(out.String(), "by digest"); pinned != (tc.want == pushed.Pinned()) {
+			t.Errorf("%v: output says pinned=%v:\n%s", tc.args, pinned, out.String())
+		}
 	}
 }

@@ -14,7 +14,7 @@ behind it, on a laptop or in a cluster.
 
   aggkit init repo                        start a project (a Go module on pkg/extension)
   aggkit create group version resource    add a kind, or a version of one
-  aggkit build executables | docs | config
+  aggkit build executables | image | docs | config
   aggkit run local                        control plane + the project's server, registered
   aggkit run in-cluster                   deploy the project's server to the current cluster
   aggkit doctor [APIService]              find the broken link of an aggregated API
@@ -28,7 +28,7 @@ behind it, on a laptop or in a cluster.
 			group("group", "Add to an API group",
 				group("version", "Add to a version of an API group", newCreateResourceCommand()))),
 		group("build", "Generate code, build binaries, API docs or deployment manifests",
-			newBuildExecutablesCommand(), newBuildDocsCommand(), newBuildConfigCommand()),
+			newBuildExecutablesCommand(), newBuildImageCommand(), newBuildDocsCommand(), newBuildConfigCommand()),
 		group("run", "Run a project's server behind the aggregation layer",
 			newRunLocalCommand(), newRunInClusterCommand()),
 		newDoctorCommand(),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+
 	"github.com/spf13/cobra"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
@@ -26,6 +28,15 @@ controlplane.log and server.log there. Ctrl-C stops the server and the control p
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Out = cmd.OutOrStdout()
+			state, err := o.ResolveStateDir()
+			if err != nil {
+				return err
+			}
+			restoreLog, err := logControlPlaneTo(filepath.Join(state, runlocal.ControlPlaneLog))
+			if err != nil {
+				return err
+			}
+			defer restoreLog()
 			return runlocal.Run(genericapiserver.SetupSignalContext(), o)
 		},
 	}

@@ -50,62 +50,84 @@ type Config struct {
 	// AvailabilityLease elects one replica to write APIService status
 	// (--apiservice-availability-lease); off, every replica writes.
 	AvailabilityLease bool
-	// Routes, if set, learns which paths are proxied once Install has
-	// built the proxy.
-	Routes *ProxyRoutes
+}
+
+// Aggregator is the aggregation layer, built before the server it runs
+// in so that the server's filter chains can hold its proxy from the start.
+type Aggregator struct {
+	// Proxy forwards requests for remote APIServices; Proxy.Proxies tells
+	// which paths are theirs (none until Install's registration
+	// controller has listed the APIServices).
+	Proxy *proxy.Handler
+
+	cfg                 Config
+	proxyCert           *dynamiccertificates.DynamicCertKeyPairContent
+	client              aggregatorclient.Interface
+	apiInformers        aggregatorinformers.SharedInformerFactory
+	resolver            resolve.Resolver
+	synced              []cache.InformerSynced
+	transports          *backend.Transports
+	proxyMetrics        *proxy.Metrics
+	availabilityMetrics *availability.Metrics
+}
+
+// New builds the proxy and what it reads (informers, resolver,
+// transports). Install adds the rest to the server.
+func New(cfg Config) (*Aggregator, error) {
+	proxyCert, err := dynamiccertificates.NewDynamicServingContentFromFiles("aggregator-proxy-cert", cfg.ProxyClientCertFile, cfg.ProxyClientKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--proxy-client-cert-file: %w", err)
+	}
+	client, err := aggregatorclient.NewForConfig(cfg.LoopbackConfig)
+	if err != nil {
+		return nil, err
+	}
+	a := &Aggregator{cfg: cfg, proxyCert: proxyCert, client: client,
+		apiInformers: aggregatorinformers.NewSharedInformerFactory(client, 30*time.Second)}
+	core := cfg.KubeInformers.Core().V1()
+	slices := cfg.KubeInformers.Discovery().V1().EndpointSlices()
+
+	a.resolver = resolve.NewClusterIPResolver(core.Services().Lister())
+	resolvedFrom := []cache.SharedIndexInformer{core.Services().Informer()}
+	if cfg.EndpointRouting {
+		a.resolver = resolve.NewEndpointResolver(core.Services().Lister(), slices.Lister(), core.Endpoints().Lister())
+		resolvedFrom = append(resolvedFrom, core.Endpoints().Informer(), slices.Informer())
+	}
+	a.transports = backend.NewTransports(proxyCert)
+
+	// The proxy resolves on every request, so it reads a cache kept current
+	// by the same informers' events; the controllers read the listers.
+	cached := resolve.NewCached(a.resolver)
+	for _, informer := range resolvedFrom {
+		if err := cached.InvalidateOn(informer); err != nil {
+			return nil, err
+		}
+		a.synced = append(a.synced, informer.HasSynced)
+	}
+	a.proxyMetrics, a.availabilityMetrics = proxy.NewMetrics(), availability.NewMetrics()
+	a.Proxy = proxy.NewHandler(proxy.Config{
+		Resolver: resolve.WhenSynced(cached, a.synced...), Transports: a.transports, Serializer: cfg.Codecs, Metrics: a.proxyMetrics,
+		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
+		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
+	})
+	return a, nil
 }
 
 // Install adds the aggregation layer to server, which must have been built
 // with EnableDiscovery false: this package serves /apis itself. Call it
 // after the server's own groups are installed.
-func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
-	proxyCert, err := dynamiccertificates.NewDynamicServingContentFromFiles("aggregator-proxy-cert", cfg.ProxyClientCertFile, cfg.ProxyClientKeyFile)
-	if err != nil {
-		return fmt.Errorf("--proxy-client-cert-file: %w", err)
-	}
-	client, err := aggregatorclient.NewForConfig(cfg.LoopbackConfig)
-	if err != nil {
-		return err
-	}
-	apiInformers := aggregatorinformers.NewSharedInformerFactory(client, 30*time.Second)
+func (a *Aggregator) Install(server *genericapiserver.GenericAPIServer) error {
+	cfg, client, proxyCert, resolver, transports, synced := a.cfg, a.client, a.proxyCert, a.resolver, a.transports, a.synced
+	apiInformers := a.apiInformers
 	apiServices := apiInformers.Apiregistration().V1().APIServices()
 	core := cfg.KubeInformers.Core().V1()
 	slices := cfg.KubeInformers.Discovery().V1().EndpointSlices()
-
-	var resolver resolve.Resolver = resolve.NewClusterIPResolver(core.Services().Lister())
-	resolvedFrom := []cache.SharedIndexInformer{core.Services().Informer()}
-	if cfg.EndpointRouting {
-		resolver = resolve.NewEndpointResolver(core.Services().Lister(), slices.Lister(), core.Endpoints().Lister())
-		resolvedFrom = append(resolvedFrom, core.Endpoints().Informer(), slices.Informer())
-	}
-	transports := backend.NewTransports(proxyCert)
-
-	// The proxy resolves on every request, so it reads a cache kept current
-	// by the same informers' events; the controllers read the listers.
-	cached := resolve.NewCached(resolver)
-	var synced []cache.InformerSynced
-	for _, informer := range resolvedFrom {
-		if err := cached.InvalidateOn(informer); err != nil {
-			return err
-		}
-		synced = append(synced, informer.HasSynced)
-	}
-	proxyResolver := resolve.WhenSynced(cached, synced...)
-	proxyMetrics, availabilityMetrics := proxy.NewMetrics(), availability.NewMetrics()
-	registry, err := newRegistry(proxyMetrics, availabilityMetrics)
+	registry, err := newRegistry(a.proxyMetrics, a.availabilityMetrics)
 	if err != nil {
 		return err
 	}
 	exposeMetrics(server, registry)
-	proxyHandler := proxy.NewHandler(proxy.Config{
-		Resolver: proxyResolver, Transports: transports, Serializer: cfg.Codecs, Metrics: proxyMetrics,
-		RequestHeaderUsernameHeaders: cfg.UsernameHeaders, RequestHeaderGroupHeaders: cfg.GroupHeaders,
-		RequestHeaderUIDHeaders: cfg.UIDHeaders, RequestHeaderExtraHeaderPrefixes: cfg.ExtraHeaderPrefixes,
-	})
-	if cfg.Routes != nil {
-		cfg.Routes.handler.Store(proxyHandler)
-	}
-	registration, err := newRegistration(server.Handler.NonGoRestfulMux, proxyHandler, apiServices)
+	registration, err := newRegistration(server.Handler.NonGoRestfulMux, a.Proxy, apiServices)
 	if err != nil {
 		return err
 	}
@@ -146,7 +168,7 @@ func Install(server *genericapiserver.GenericAPIServer, cfg Config) error {
 		return err
 	}
 	availabilityConfig := availability.Config{
-		Metrics:               availabilityMetrics,
+		Metrics:               a.availabilityMetrics,
 		APIServiceClient:      client.ApiregistrationV1(),
 		APIServiceInformer:    apiServices,
 		ServiceInformer:       core.Services(),

@@ -2,9 +2,16 @@ package aggtest_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,4 +136,65 @@ func hostPort(t *testing.T, host string) string {
 		t.Fatal(err)
 	}
 	return req.URL.Host
+}
+
+// The aggregator's first probe of the new server is answered, not refused:
+// Start adds the server's Endpoints only once it is ready, and it is ready
+// only once it has loaded the requestheader CA it authenticates the
+// aggregator with. Before, the log showed a 403 (FailedDiscoveryCheck) first.
+func TestFirstProbeIsNotRefused(t *testing.T) {
+	rec := &recordingTB{TB: t}
+	aggtest.Start(rec, server.New())
+	for _, line := range rec.lines() {
+		if strings.Contains(line, "FailedDiscoveryCheck") {
+			t.Errorf("the aggregator's probe failed before the APIService became Available: %s", line)
+		}
+	}
+}
+
+// recordingTB keeps what is logged to it, and logs it to the test too.
+type recordingTB struct {
+	testing.TB
+	mu     sync.Mutex
+	logged []string
+}
+
+func (r *recordingTB) Log(args ...any) {
+	r.mu.Lock()
+	r.logged = append(r.logged, fmt.Sprint(args...))
+	r.mu.Unlock()
+	r.TB.Log(args...)
+}
+
+func (r *recordingTB) Logf(format string, args ...any) { r.Log(fmt.Sprintf(format, args...)) }
+
+func (r *recordingTB) lines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.logged...)
+}
+
+// klogLine matches a klog header: severity, date, time, pid, file:line].
+var klogLine = regexp.MustCompile(`[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^ ]+:\d+\]`)
+
+// The servers' klog lines go to the test's log: a passing test prints none
+// of them, and -v shows them. Runs this binary again on a passing test.
+func TestQuietByDefault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two environments in child processes")
+	}
+	for _, verbose := range []bool{false, true} {
+		args := []string{"-test.run=^TestFirstProbeIsNotRefused$", "-test.count=1", "-test.v=" + strconv.FormatBool(verbose)}
+		out, err := exec.Command(os.Args[0], args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		lines := len(klogLine.FindAll(out, -1))
+		switch {
+		case !verbose && lines > 0:
+			t.Errorf("without -v a passing test printed %d klog lines:\n%s", lines, out)
+		case verbose && lines == 0:
+			t.Errorf("with -v the test's log holds no klog line:\n%s", out)
+		}
+	}
 }

@@ -132,6 +132,12 @@ func Generate(ctx context.Context, o Options) error {
 		// matches definitions to kinds by, for server-side apply.
 		"--output-model-name-file", sideFile(modelNameFile),
 	}
+	// The base packages live in the module cache: model name files are
+	// generated for the project's packages only (as root, nothing else
+	// stops openapi-gen from writing into the cache).
+	for _, pkg := range openAPIBasePackages {
+		openAPIArgs = append(openAPIArgs, "--readonly-pkg", pkg)
+	}
 	openAPIArgs = append(append(openAPIArgs, openAPIBasePackages...), args...)
 	if err := run.tool(ctx, "openapi-gen", openAPIArgs...); err != nil {
 		return err

@@ -57,7 +57,9 @@ func (o *Options) buildAuthentication(extraTokens ...authenticator.Token) (*auth
 	chain := []authenticator.Request{
 		namedOnly{inner: headerrequest.NewDynamicVerifyOptionsSecure(rh.CAContentProvider.VerifyOptions, rh.AllowedClientNames,
 			rh.UsernameHeaders, rh.UIDHeaders, rh.GroupHeaders, rh.ExtraHeaderPrefixes), usernameHeaders: rh.UsernameHeaders},
-		newCachedX509(x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion), clientCA),
+		// Cached with system:authenticated already added, so that the
+		// adder around the union has nothing to copy on a cache hit.
+		newCachedX509(group.NewAuthenticatedGroupAdder(x509.NewDynamic(clientCA.VerifyOptions, x509.CommonNameUserConversion)), clientCA),
 		bearertoken.New(tokenAuth),
 		websocket.NewProtocolAuthenticator(tokenAuth),
 	}

@@ -87,6 +87,16 @@ func etcdUnavailable(reason string, mayBeStored bool) *apierrors.StatusError {
 	if mayBeStored {
 		msg = "etcd is unavailable, most likely electing a leader (" + reason + "); the write may or may not have been stored, retry it"
 	}
+	return retryLater(msg)
+}
+
+// etcdUnavailableRead is the 503 for a read (or the read before a delete)
+// that etcd could not answer.
+func etcdUnavailableRead(reason string) *apierrors.StatusError {
+	return retryLater("etcd is unavailable, most likely electing a leader (" + reason + "); nothing was read or changed, retry it")
+}
+
+func retryLater(msg string) *apierrors.StatusError {
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status:  metav1.StatusFailure,
 		Code:    http.StatusServiceUnavailable,

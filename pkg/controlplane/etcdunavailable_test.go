@@ -23,11 +23,12 @@ import (
 )
 
 // TestEtcdWithoutLeaderIs503 runs a control plane on a real 3-member etcd
-// cluster, stops two members so the third has no leader, and writes:
-// creates and updates answer 503 ServiceUnavailable with Retry-After and a
-// message that says to retry once --etcd-write-timeout passes. Without the
-// bound they hang until the request timeout and answer 504 with no
-// Retry-After.
+// cluster, stops two members so the third has no leader, and sends every
+// verb: each answers 503 ServiceUnavailable with Retry-After and a message
+// that says to retry, within --etcd-write-timeout for writes and etcd's own
+// request timeout for reads, well inside the request timeout. Without the
+// bound writes hang until the request timeout and answer 504 with no
+// Retry-After; without the translation reads and deletes answer 504 or 500.
 func TestEtcdWithoutLeaderIs503(t *testing.T) {
 	members, stop := startEtcdMembers(t, 3)
 	ts := startServer(t, func(o *Options) {
@@ -35,58 +36,77 @@ func TestEtcdWithoutLeaderIs503(t *testing.T) {
 			o.Etcd.Servers = append(o.Etcd.Servers, "http://"+m.Clients[0].Addr().String())
 		}
 		o.Etcd.WriteTimeout = 3 * time.Second
+		o.RequestTimeout = 30 * time.Second
 	})
-	const existing = "stored-before"
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: existing}}
-	if _, err := ts.client.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create while etcd is healthy: %v", err)
+	const existing, doomed = "stored-before", "deleted-during"
+	for _, name := range []string{existing, doomed} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if _, err := ts.client.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create while etcd is healthy: %v", err)
+		}
 	}
 
 	stop[1]()
 	stop[2]()
 
 	path := "/api/v1/namespaces/default/configmaps"
-	writes := []struct{ verb, method, path, body string }{
-		{"create", http.MethodPost, path, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"during"}}`},
-		{"update", http.MethodPut, path + "/" + existing, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"` + existing + `"},"data":{"a":"b"}}`},
+	const jsonType = "application/json"
+	requests := []struct{ verb, method, path, contentType, body string }{
+		{"create", http.MethodPost, path, jsonType, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"during"}}`},
+		{"update", http.MethodPut, path + "/" + existing, jsonType, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"` + existing + `"},"data":{"a":"b"}}`},
+		{"patch", http.MethodPatch, path + "/" + existing, "application/merge-patch+json", `{"data":{"c":"d"}}`},
+		{"delete", http.MethodDelete, path + "/" + doomed, jsonType, ``},
+		{"get", http.MethodGet, path + "/" + existing, jsonType, ``},
+		{"list", http.MethodGet, path, jsonType, ``},
+		{"list all namespaces", http.MethodGet, "/api/v1/configmaps", jsonType, ``},
+		{"get namespace", http.MethodGet, "/api/v1/namespaces/default", jsonType, ``},
 	}
-	for _, w := range writes {
-		code, header, status := send(t, ts.admin, w.method, w.path, w.body)
-		t.Logf("%s: %d Retry-After=%q %s: %s", w.verb, code, header.Get("Retry-After"), status.Reason, status.Message)
-		if code != http.StatusServiceUnavailable || status.Reason != metav1.StatusReasonServiceUnavailable {
-			t.Errorf("%s without an etcd leader: %d %s %q, want 503 ServiceUnavailable", w.verb, code, status.Reason, status.Message)
-		}
-		if header.Get("Retry-After") != "1" || status.Details == nil || status.Details.RetryAfterSeconds != 1 {
-			t.Errorf("%s: Retry-After header %q, details %+v, want 1 second", w.verb, header.Get("Retry-After"), status.Details)
-		}
-		if !strings.Contains(status.Message, "retry") {
-			t.Errorf("%s: message %q does not say to retry", w.verb, status.Message)
-		}
+	var wg sync.WaitGroup
+	for _, r := range requests {
+		wg.Go(func() {
+			began := time.Now()
+			code, header, status := send(t, ts.admin, r.method, r.path, r.contentType, r.body)
+			t.Logf("%s: %d after %v, Retry-After=%q %s: %s", r.verb, code, time.Since(began).Round(100*time.Millisecond), header.Get("Retry-After"), status.Reason, status.Message)
+			if code != http.StatusServiceUnavailable || status.Reason != metav1.StatusReasonServiceUnavailable {
+				t.Errorf("%s without an etcd leader: %d %s %q, want 503 ServiceUnavailable", r.verb, code, status.Reason, status.Message)
+			}
+			if header.Get("Retry-After") != "1" || status.Details == nil || status.Details.RetryAfterSeconds != 1 {
+				t.Errorf("%s: Retry-After header %q, details %+v, want 1 second", r.verb, header.Get("Retry-After"), status.Details)
+			}
+			if !strings.Contains(status.Message, "retry") {
+				t.Errorf("%s: message %q does not say to retry", r.verb, status.Message)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // send makes one request with the admin's credentials and no client-go
 // retries (client-go would follow the Retry-After), returning the Status.
-func send(t *testing.T, cfg *rest.Config, method, path, body string) (int, http.Header, *metav1.Status) {
+// It may run outside the test's goroutine: failures are errors, not fatal.
+func send(t *testing.T, cfg *rest.Config, method, path, contentType, body string) (int, http.Header, *metav1.Status) {
 	t.Helper()
+	status := &metav1.Status{}
 	client, err := rest.HTTPClientFor(cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, http.Header{}, status
 	}
 	req, err := http.NewRequest(method, cfg.Host+path, strings.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, http.Header{}, status
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Errorf("%s %s: %v", method, path, err)
+		return 0, http.Header{}, status
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	status := &metav1.Status{}
 	if err := json.Unmarshal(data, status); err != nil {
-		t.Fatalf("%s %s: %d %q is not a Status", method, path, resp.StatusCode, data)
+		t.Errorf("%s %s: %d %q is not a Status", method, path, resp.StatusCode, data)
 	}
 	return resp.StatusCode, resp.Header, status
 }

@@ -3,12 +3,13 @@ package controlplane
 import (
 	"net/http"
 
-	"github.com/aggkit/aggkit/pkg/aggregator"
+	"github.com/aggkit/aggkit/pkg/aggregator/proxy"
 	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
 	"k8s.io/apiserver/pkg/endpoints/filters/impersonation"
 	genericfeatures "k8s.io/apiserver/pkg/features"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	flowcontrolrequest "k8s.io/apiserver/pkg/util/flowcontrol/request"
 )
 
 // handlerChain returns the generic server's filter chain builder: the
@@ -23,34 +24,43 @@ import (
 // the per-filter latency metrics, and the timeout filter's extra goroutine
 // (the request deadline is set as in the default chain and the proxy stops
 // at it, answering 504 like the timeout filter). Measured with
-// bench/proxypath.
+// bench/proxypath. testdata/proxychain-filters.txt says, filter by
+// filter, what the proxy chain keeps of upstream's and why it leaves the
+// rest (TestProxyChainTracksUpstreamFilters keeps it true).
 //
-// Settings whose filters the proxy chain cannot rebuild from outside
-// k8s.io/apiserver (priority and fairness, GOAWAY chance, the shutdown
-// signals) send every request down the default chain.
-func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapiserver.Config) http.Handler {
+// Both chains draw on one in-flight budget. With priority and fairness,
+// both take c.FlowControl at the default chain's place: the budget lives
+// in that one instance. Without it, one max-in-flight limiter (which
+// holds its seats itself, so two would double the flags) sits just inside
+// authorization in both chains.
+//
+// The shutdown settings need lifecycle signals private to
+// k8s.io/apiserver, so they send every request down the default chain.
+func handlerChain(remote *proxy.Handler) func(http.Handler, *genericapiserver.Config) http.Handler {
 	return func(apiHandler http.Handler, c *genericapiserver.Config) http.Handler {
-		if c.FlowControl != nil || c.GoawayChance > 0 || c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
+		if c.ShutdownSendRetryAfter || c.ShutdownWatchTerminationGracePeriod > 0 {
 			apiHandler = clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc)
 			return withWriteDeadline(genericapiserver.DefaultBuildHandlerChain(apiHandler, c), c.RequestTimeout)
 		}
-		// Both chains share one in-flight limiter, so that the flags bound
-		// every request together (two limiters made the real limit twice
-		// the flag). The default chain cannot take it at its usual place,
-		// so it sits just inside authorization in both chains.
-		limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if routes.Proxied(r.URL.Path) {
-				routes.ServeHTTP(w, r)
-				return
-			}
-			apiHandler.ServeHTTP(w, r)
-		}), c.LongRunningFunc), c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
-		unlimited := *c
-		unlimited.MaxRequestsInFlight, unlimited.MaxMutatingRequestsInFlight = 0, 0
-		full := genericapiserver.DefaultBuildHandlerChain(limited, &unlimited)
-		proxied := proxyChain(limited, c)
+		var full, proxied http.Handler
+		if c.FlowControl != nil {
+			full = genericapiserver.DefaultBuildHandlerChain(clearLongRunningWriteDeadline(apiHandler, c.LongRunningFunc), c)
+			proxied = proxyChain(clearLongRunningWriteDeadline(remote, c.LongRunningFunc), c)
+		} else {
+			limited := genericfilters.WithMaxInFlightLimit(clearLongRunningWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if remote.Proxies(r.URL.Path) {
+					remote.ServeHTTP(w, r)
+					return
+				}
+				apiHandler.ServeHTTP(w, r)
+			}), c.LongRunningFunc), c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+			unlimited := *c
+			unlimited.MaxRequestsInFlight, unlimited.MaxMutatingRequestsInFlight = 0, 0
+			full = genericapiserver.DefaultBuildHandlerChain(limited, &unlimited)
+			proxied = proxyChain(limited, c)
+		}
 		return withWriteDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if routes.Proxied(r.URL.Path) {
+			if remote.Proxies(r.URL.Path) {
 				proxied.ServeHTTP(w, r)
 				return
 			}
@@ -60,12 +70,17 @@ func handlerChain(routes *aggregator.ProxyRoutes) func(http.Handler, *genericapi
 }
 
 // proxyChain is genericapiserver.DefaultBuildHandlerChain without tracing,
-// filter latency tracking and the timeout goroutine, around limited: the
-// shared in-flight limiter in front of the proxy itself rather than the
-// server's mux; see handlerChain. Filters are listed innermost first, as
-// there.
-func proxyChain(limited http.Handler, c *genericapiserver.Config) http.Handler {
-	handler := genericapifilters.WithAuthorization(limited, c.Authorization.Authorizer, c.Serializer)
+// filter latency tracking and the timeout goroutine, around the proxy
+// itself rather than the server's mux; see handlerChain. Filters are
+// listed innermost first, as there.
+func proxyChain(remote http.Handler, c *genericapiserver.Config) http.Handler {
+	handler := genericapifilters.WithAuthorization(remote, c.Authorization.Authorizer, c.Serializer)
+	if c.FlowControl != nil {
+		// The work estimator and wait limit of the default chain.
+		estimate := flowcontrolrequest.NewWorkEstimator(c.StorageObjectCountTracker.Get, c.FlowControl.GetInterestedWatchCount,
+			flowcontrolrequest.DefaultWorkEstimatorConfig(), c.FlowControl.GetMaxSeats)
+		handler = genericfilters.WithPriorityAndFairness(handler, c.LongRunningFunc, c.FlowControl, estimate, c.RequestTimeout/4)
+	}
 	if c.FeatureGate.Enabled(genericfeatures.ConstrainedImpersonation) {
 		handler = impersonation.WithConstrainedImpersonation(handler, c.Authorization.Authorizer, c.Serializer)
 	} else {
@@ -79,6 +94,9 @@ func proxyChain(limited http.Handler, c *genericapiserver.Config) http.Handler {
 	handler = genericapifilters.WithWarningRecorder(handler)
 	handler = genericapifilters.WithRequestDeadline(handler, c.AuditBackend, c.AuditPolicyRuleEvaluator, c.LongRunningFunc, c.Serializer, c.RequestTimeout)
 	handler = genericfilters.WithWaitGroup(handler, c.LongRunningFunc, c.NonLongRunningRequestWaitGroup)
+	if c.SecureServing != nil && !c.SecureServing.DisableHTTP2 && c.GoawayChance > 0 {
+		handler = genericfilters.WithProbabilisticGoaway(handler, c.GoawayChance)
+	}
 	handler = genericapifilters.WithCacheControl(handler)
 	handler = genericfilters.WithHSTS(handler, c.HSTSDirectives)
 	handler = genericfilters.WithHTTPLogging(handler)

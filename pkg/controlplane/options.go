@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/pflag"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/component-base/featuregate"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/ipalloc"
 	"github.com/aggkit/aggkit/pkg/etcd"
@@ -52,9 +54,14 @@ type Options struct {
 	RequestTimeout    time.Duration
 	// MaxRequestsInFlight and MaxMutatingRequestsInFlight bound the
 	// non-long-running requests served at once, built-in and proxied
-	// together; 0 is no limit.
+	// together: their sum is priority and fairness's concurrency limit,
+	// or without it each bounds its kind (0 is no limit).
 	MaxRequestsInFlight         int
 	MaxMutatingRequestsInFlight int
+	// EnablePriorityAndFairness shares the in-flight budget out by the
+	// stored FlowSchemas and PriorityLevelConfigurations, as
+	// kube-apiserver's --enable-priority-and-fairness.
+	EnablePriorityAndFairness bool
 
 	// ReleaseStartupMemory gives back, once the server is ready, the heap
 	// and executable pages only start-up used (see releaseStartupMemory).
@@ -65,6 +72,13 @@ type Options struct {
 	// ServiceNodePortRange is where NodePort and LoadBalancer Services'
 	// node ports come from.
 	ServiceNodePortRange utilnet.PortRange
+
+	// FeatureGate is this control plane's own feature gates
+	// (--feature-gates), copied from the process default, so that two
+	// control planes in one process keep theirs. k8s.io/apiserver reads it
+	// where it takes a gate; where it reads utilfeature.DefaultFeatureGate
+	// itself, only the process-wide gate counts.
+	FeatureGate featuregate.MutableVersionedFeatureGate
 }
 
 // NewOptions returns the defaults of `aggkit serve`.
@@ -86,11 +100,13 @@ func NewOptions() *Options {
 		RequestTimeout:          60 * time.Second,
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
-		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange,
+		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange(),
 		ReleaseStartupMemory:    true,
 		// kube-apiserver's defaults.
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,
+		EnablePriorityAndFairness:   true,
+		FeatureGate:                 utilfeature.DefaultMutableFeatureGate.DeepCopy(),
 	}
 }
 
@@ -136,11 +152,14 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
 		"An optional field indicating the duration a handler must keep a request open before timing it out.")
 	fs.IntVar(&o.MaxRequestsInFlight, "max-requests-inflight", o.MaxRequestsInFlight,
-		"The maximum number of non-mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
+		"This and --max-mutating-requests-inflight are summed to determine the server's total concurrency limit, built-in and proxied requests together (which must be positive) if --enable-priority-and-fairness is true. Otherwise, the maximum number of non-mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
 	fs.IntVar(&o.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", o.MaxMutatingRequestsInFlight,
-		"The maximum number of mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
+		"This and --max-requests-inflight are summed to determine the server's total concurrency limit, built-in and proxied requests together (which must be positive) if --enable-priority-and-fairness is true. Otherwise, the maximum number of mutating requests in flight at a given time, built-in and proxied together; when the server exceeds this, it rejects requests (429). Zero means no limit.")
+	fs.BoolVar(&o.EnablePriorityAndFairness, "enable-priority-and-fairness", o.EnablePriorityAndFairness,
+		"If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness, by the stored FlowSchemas and PriorityLevelConfigurations (the suggested and mandatory ones are created at start), for built-in and proxied requests alike.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
 		"A CIDR notation IP range from which to assign service cluster IPs (one IPv4 or IPv6 CIDR; dual-stack is not supported). Its first usable address is kept for the default/kubernetes Service. Must not overlap with any IP ranges assigned to nodes or pods.")
+	o.FeatureGate.AddFlag(fs)
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range",
 		"A port range to reserve for services with NodePort visibility. This must not overlap with the ephemeral port range on nodes. Example: '30000-32767'. Inclusive at both ends of the range.")
 }
@@ -168,6 +187,8 @@ func (o *Options) Validate() []error {
 	}
 	if o.MaxRequestsInFlight < 0 || o.MaxMutatingRequestsInFlight < 0 {
 		errs = append(errs, fmt.Errorf("--max-requests-inflight and --max-mutating-requests-inflight must not be negative"))
+	} else if o.EnablePriorityAndFairness && o.MaxRequestsInFlight+o.MaxMutatingRequestsInFlight == 0 {
+		errs = append(errs, fmt.Errorf("--max-requests-inflight plus --max-mutating-requests-inflight must be positive with --enable-priority-and-fairness"))
 	}
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--request-timeout must be positive"))

@@ -64,3 +64,40 @@ func TestServiceNodePortRangeFlagRejectsBadRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestInFlightFlags: priority and fairness is on by default and needs a
+// positive total limit, as kube-apiserver's; without it, zero means no
+// limit.
+func TestInFlightFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr bool
+	}{
+		{args: nil},
+		{args: []string{"--max-requests-inflight=0", "--max-mutating-requests-inflight=0"}, wantErr: true},
+		{args: []string{"--max-requests-inflight=0", "--max-mutating-requests-inflight=1"}},
+		{args: []string{"--enable-priority-and-fairness=false", "--max-requests-inflight=0", "--max-mutating-requests-inflight=0"}},
+		{args: []string{"--max-requests-inflight=-1"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		o := NewOptions()
+		o.DataDir = t.TempDir()
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatalf("parse %v: %v", tt.args, err)
+		}
+		var got []string
+		for _, err := range o.Validate() {
+			if strings.Contains(err.Error(), "inflight") {
+				got = append(got, err.Error())
+			}
+		}
+		if (len(got) > 0) != tt.wantErr {
+			t.Errorf("%v: errors %v, want an error: %v", tt.args, got, tt.wantErr)
+		}
+	}
+	if !NewOptions().EnablePriorityAndFairness {
+		t.Error("--enable-priority-and-fairness is off by default; kube-apiserver has it on")
+	}
+}

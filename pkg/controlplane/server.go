@@ -79,8 +79,9 @@ type Server struct {
 	authz        authorizer.Authorizer
 	rules        authorizer.RuleResolver
 	rbacResolver *rbac.Resolver
-	// proxyRoutes picks the filter chain of each request; see handlerChain.
-	proxyRoutes *aggregator.ProxyRoutes
+	// aggregator is built before the generic server, whose filter chains
+	// send requests for remote APIServices to its proxy (handlerChain).
+	aggregator *aggregator.Aggregator
 }
 
 // New prepares the control plane: certificates, storage (starting embedded
@@ -98,7 +99,10 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 
 	cfg := genericapiserver.NewRecommendedConfig(s.codecs)
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
-	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.FeatureGate = o.FeatureGate
+	if cfg.FeatureGate == nil { // Options not from NewOptions
+		cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	}
 	cfg.RequestTimeout = o.RequestTimeout
 	cfg.MaxRequestsInFlight, cfg.MaxMutatingRequestsInFlight = o.MaxRequestsInFlight, o.MaxMutatingRequestsInFlight
 	// The aggregator serves /apis and /apis/<group> from APIServices, for
@@ -113,8 +117,6 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.LongRunningFunc = func(r *http.Request, info *apirequest.RequestInfo) bool {
 		return httpstream.IsUpgradeRequest(r) || basicLongRunning(r, info)
 	}
-	s.proxyRoutes = &aggregator.ProxyRoutes{}
-	cfg.BuildHandlerChainFunc = handlerChain(s.proxyRoutes)
 	if err := applyServing(o.SecureServing, &cfg.Config); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
@@ -141,6 +143,20 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	s.Informers = informers.NewSharedInformerFactory(s.Client, 0)
 	cfg.SharedInformerFactory = s.Informers
 	cfg.ClientConfig = s.LoopbackConfig
+	if o.EnablePriorityAndFairness {
+		cfg.FlowControl = s.flowControl()
+	}
+	if s.aggregator, err = aggregator.New(aggregator.Config{
+		Codecs: s.codecs, LoopbackConfig: s.LoopbackConfig, KubeInformers: s.Informers,
+		ProxyClientCertFile: o.ProxyClientCertFile, ProxyClientKeyFile: o.ProxyClientKeyFile,
+		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
+		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
+		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
+		AvailabilityLease: o.AvailabilityLease,
+	}); err != nil {
+		return nil, fmt.Errorf("aggregator: %w", err)
+	}
+	cfg.BuildHandlerChainFunc = handlerChain(s.aggregator.Proxy)
 
 	stored, err := s.buildStoredResources(cfg.RESTOptionsGetter)
 	if err != nil {
@@ -185,14 +201,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if err := s.installAPIs(stored, cfg.RESTOptionsGetter); err != nil {
 		return nil, err
 	}
-	if err := aggregator.Install(s.generic, aggregator.Config{
-		Codecs: s.codecs, LoopbackConfig: s.LoopbackConfig, KubeInformers: s.Informers,
-		ProxyClientCertFile: o.ProxyClientCertFile, ProxyClientKeyFile: o.ProxyClientKeyFile,
-		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
-		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
-		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
-		AvailabilityLease: o.AvailabilityLease, Routes: s.proxyRoutes,
-	}); err != nil {
+	if err := s.aggregator.Install(s.generic); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}
 	s.addPostStartHooks()
@@ -300,6 +309,7 @@ func (s *Server) addPostStartHooks() {
 		go controller.Run(ctx, 1)
 		return nil
 	})
+	s.generic.AddPostStartHookOrDie(flowControlBootstrapHook, s.keepFlowControlBootstrap)
 	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
 	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
 		md, err := metadata.NewForConfig(s.LoopbackConfig)

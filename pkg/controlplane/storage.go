@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -50,7 +51,15 @@ func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
 	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, cfg); err != nil {
 		return fmt.Errorf("etcd %s: %w", strings.Join(servers, ","), err)
 	}
-	cfg.RESTOptionsGetter = etcdErrorOptions{RESTOptionsGetter: cfg.RESTOptionsGetter, limit: s.etcdRequestLimit(), writeTimeout: s.opts.Etcd.WriteTimeout}
+	leader := &etcdLeaderCheck{endpoints: servers}
+	if o := s.opts.Etcd; o.CAFile != "" || o.CertFile != "" {
+		var err error
+		if leader.tls, err = (transport.TLSInfo{CertFile: o.CertFile, KeyFile: o.KeyFile, TrustedCAFile: o.CAFile}).ClientConfig(); err != nil {
+			return fmt.Errorf("etcd TLS: %w", err)
+		}
+	}
+	cfg.RESTOptionsGetter = etcdErrorOptions{RESTOptionsGetter: cfg.RESTOptionsGetter, limit: s.etcdRequestLimit(),
+		writeTimeout: s.opts.Etcd.WriteTimeout, leader: leader}
 	return nil
 }
 

@@ -25,13 +25,16 @@ import (
 // (as they do from kube-apiserver): 413 RequestEntityTooLarge for a write
 // over etcd's size limit, one the caller must shrink; 503 with Retry-After
 // when etcd has no leader or does not commit within writeTimeout, a write
-// the caller should retry.
+// the caller should retry, and when a read has waited writeTimeout and
+// leader finds no etcd leader (etcdreads.go).
 type etcdErrorOptions struct {
 	generic.RESTOptionsGetter
 	// limit says, in the 413's message, how large a write etcd takes.
 	limit string
-	// writeTimeout bounds each write's wait on etcd; 0 leaves it to etcd.
+	// writeTimeout bounds each write's wait on etcd, and is how often a
+	// waiting read checks for a leader; 0 leaves both to etcd.
 	writeTimeout time.Duration
+	leader       *etcdLeaderCheck
 }
 
 func (g etcdErrorOptions) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
@@ -47,16 +50,18 @@ func (g etcdErrorOptions) GetRESTOptions(resource schema.GroupResource, example 
 		if err != nil {
 			return nil, nil, err
 		}
-		return &etcdErrorStorage{Interface: inner, limit: g.limit, writeTimeout: g.writeTimeout}, destroy, nil
+		return &etcdErrorStorage{Interface: inner, limit: g.limit, writeTimeout: g.writeTimeout, leader: g.leader}, destroy, nil
 	}
 	return opts, nil
 }
 
-// etcdErrorStorage bounds and translates the errors of the calls that write.
+// etcdErrorStorage bounds and translates the errors of the calls that
+// write, and of the reads (etcdreads.go).
 type etcdErrorStorage struct {
 	storage.Interface
 	limit        string
 	writeTimeout time.Duration
+	leader       *etcdLeaderCheck
 }
 
 func (s *etcdErrorStorage) Create(ctx context.Context, key string, obj, out runtime.Object, ttl uint64) error {

@@ -5,12 +5,15 @@ import (
 	stdx509 "crypto/x509"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 
 	"github.com/aggkit/aggkit/pkg/pki"
 )
@@ -85,5 +88,46 @@ func TestCachedX509(t *testing.T) {
 	// No certificate: no opinion, nothing verified.
 	if _, ok, _ := c.AuthenticateRequest(&http.Request{}); ok || verifications != 5 {
 		t.Fatal("a request without a certificate was authenticated")
+	}
+}
+
+// On a cache hit the server's authenticator hands back the cached user as
+// it is: system:authenticated is added once, before caching, rather than
+// copying the user and its groups on every request.
+func TestCachedX509UserHasAuthenticatedGroup(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.LoadOrCreateCA(filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), "client-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pki.LoadOrCreateCA(filepath.Join(dir, "proxy-ca.crt"), filepath.Join(dir, "proxy-ca.key"), "proxy-ca"); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.ClientCAFile = filepath.Join(dir, "ca.crt")
+	o.RequestHeader = genericoptions.RequestHeaderAuthenticationOptions{ClientCAFile: filepath.Join(dir, "proxy-ca.crt"),
+		UsernameHeaders: []string{"X-Remote-User"}, AllowedNames: []string{"front-proxy"}}
+	authn, err := o.buildAuthentication()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _, err := ca.Issue(pki.CertSpec{CommonName: "alice", Organizations: []string{"devs"}, Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &http.Request{Header: http.Header{}, TLS: &tls.ConnectionState{PeerCertificates: []*stdx509.Certificate{cert}}}
+	var users []user.Info
+	for range 2 {
+		resp, ok, err := authn.request.AuthenticateRequest(req)
+		if !ok || err != nil {
+			t.Fatalf("alice not authenticated: %v", err)
+		}
+		users = append(users, resp.User)
+	}
+	if got, want := users[1].GetGroups(), []string{"devs", user.AllAuthenticated}; !slices.Equal(got, want) {
+		t.Errorf("groups %q; want %q", got, want)
+	}
+	if users[0] != users[1] {
+		t.Error("a cache hit copied the user: system:authenticated was added after the cache, not before")
 	}
 }

@@ -61,7 +61,7 @@ func readManifests(t *testing.T, dir string) manifests {
 	if err := yaml.UnmarshalStrict(data, &kustomization); err != nil {
 		t.Fatal(err)
 	}
-	decoder := serializer.NewCodecFactory(Scheme, serializer.EnableStrict).UniversalDeserializer()
+	decoder := serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDeserializer()
 	var m manifests
 	for _, file := range kustomization.Resources {
 		data, err := os.ReadFile(filepath.Join(dir, file))

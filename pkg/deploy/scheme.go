@@ -8,9 +8,10 @@ import (
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
-// Scheme knows every kind this package makes: the client-go kinds and
-// APIService.
-var Scheme = newScheme()
+// scheme knows every kind this package makes: the client-go kinds and
+// APIService. Unexported: a package-level Scheme that callers could add to
+// would be shared by everything in the process.
+var scheme = newScheme()
 
 func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
@@ -25,7 +26,7 @@ func kindOf(obj runtime.Object) (schema.GroupVersionKind, error) {
 	if gvk := obj.GetObjectKind().GroupVersionKind(); !gvk.Empty() {
 		return gvk, nil
 	}
-	gvks, _, err := Scheme.ObjectKinds(obj)
+	gvks, _, err := scheme.ObjectKinds(obj)
 	if err != nil {
 		return schema.GroupVersionKind{}, err
 	}

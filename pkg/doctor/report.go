@@ -20,8 +20,11 @@ const (
 	LinkIdentity   Link = "identity"
 )
 
-// Links lists every link in checking order.
-var Links = []Link{LinkAPIService, LinkService, LinkEndpoints, LinkTLS, LinkAggregator, LinkDiscovery, LinkIdentity}
+// Links lists every link in checking order; a new slice each call, so that
+// no caller can change another's.
+func Links() []Link {
+	return []Link{LinkAPIService, LinkService, LinkEndpoints, LinkTLS, LinkAggregator, LinkDiscovery, LinkIdentity}
+}
 
 // Status is the outcome of checking one link.
 type Status string

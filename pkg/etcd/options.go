@@ -16,7 +16,8 @@ type Options struct {
 	KeyFile  string
 	// Prefix is the key prefix under which every object is stored.
 	Prefix string
-	// WriteTimeout bounds how long a write waits for etcd to commit it.
+	// WriteTimeout bounds how long a write waits for etcd to commit it, and
+	// is how long a read waits before checking that etcd has a leader.
 	// etcd itself gives up only after 5 s plus two election timeouts (7 s
 	// by default), so a write sent to a leader that just died would stall
 	// that long; 0 leaves it to etcd.
@@ -37,7 +38,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.KeyFile, "etcd-keyfile", o.KeyFile, "SSL key file used to secure etcd communication.")
 	fs.StringVar(&o.Prefix, "etcd-prefix", o.Prefix, "The prefix to prepend to all resource paths in etcd.")
 	fs.DurationVar(&o.WriteTimeout, "etcd-write-timeout", o.WriteTimeout,
-		"How long a write waits for etcd to commit it before answering 503 with Retry-After (the write may or may not be stored). 0 waits for etcd's own timeout, 5s plus two election timeouts.")
+		"How long a write waits for etcd to commit it before answering 503 with Retry-After (the write may or may not be stored), and how long a read waits before it checks for an etcd leader and, finding none, answers 503 with Retry-After. 0 waits for etcd's own timeout (5s plus two election timeouts) for writes, and the request timeout for reads.")
 }
 
 // Validate reports flag combinations that cannot work.

@@ -14,9 +14,9 @@ import (
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/apiserver/pkg/util/compatibility"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -39,25 +39,39 @@ func (s *Server) config(o *Options, scheme *runtime.Scheme, codecs serializer.Co
 	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(defs, namer)
 	c.OpenAPIV3Config.Info.Title = s.group
 	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
-	c.FeatureGate = utilfeature.DefaultFeatureGate
+	c.FeatureGate = o.FeatureGate
+	// No registry of its own for metrics: k8s.io/apiserver registers its
+	// request, storage and etcd metrics once per process in legacyregistry,
+	// so servers in one process share those series on /metrics.
 	if err := o.Recommended.ApplyTo(c); err != nil {
 		return nil, fmt.Errorf("extension server %s config: %w", s.group, err)
 	}
+	// Both CAs may come from kube-system/extension-apiserver-authentication,
+	// loaded only once the server runs. Until the client CA is loaded a
+	// client certificate is taken for system:anonymous; until the
+	// requestheader CA is, so is the aggregator, whose first probe would be
+	// refused (403). Each is checked on its own: their union being non-empty
+	// says only that one of them is loaded.
 	if ca := c.SecureServing.ClientCA; ca != nil {
-		// The client CA from kube-system/extension-apiserver-authentication
-		// loads after serving starts; until then every client certificate
-		// would be taken for system:anonymous, so the server is not ready.
-		c.AddReadyzChecks(healthz.NamedCheck("client-ca", func(*http.Request) error {
-			if len(ca.CurrentCABundleContent()) == 0 {
-				return fmt.Errorf("client CA not loaded yet")
-			}
-			return nil
-		}))
+		c.AddReadyzChecks(caLoadedCheck("client-ca", ca))
+	}
+	if rh := c.Authentication.RequestHeaderConfig; rh != nil && rh.CAContentProvider != nil {
+		c.AddReadyzChecks(caLoadedCheck("requestheader-client-ca", rh.CAContentProvider))
 	}
 	if o.Recommended.Admission == nil && len(s.mutating)+len(s.validating) > 0 {
 		c.AdmissionControl = admission.NewChainHandler(s.newHookPlugin())
 	}
 	return c, nil
+}
+
+// caLoadedCheck is a readyz check that fails until ca has content.
+func caLoadedCheck(name string, ca dynamiccertificates.CAContentProvider) healthz.HealthChecker {
+	return healthz.NamedCheck(name, func(*http.Request) error {
+		if len(ca.CurrentCABundleContent()) == 0 {
+			return fmt.Errorf("%s not loaded yet", ca.Name())
+		}
+		return nil
+	})
 }
 
 // setUpStorage points the etcd options at --etcd-servers, or at an embedded

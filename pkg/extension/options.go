@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/pflag"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/component-base/featuregate"
 )
 
 // Options are the server's command-line settings. The Kubernetes ones keep
@@ -29,12 +31,19 @@ type Options struct {
 	// authorized, and namespace lifecycle admission is off. For local
 	// development and tests; never in a cluster.
 	Standalone bool
+	// FeatureGate is this server's own feature gates (--feature-gates),
+	// copied from the process default: two servers in one process each keep
+	// theirs. k8s.io/apiserver reads it where it takes a gate (the handler
+	// chain); where it still reads utilfeature.DefaultFeatureGate, only the
+	// process-wide gate counts.
+	FeatureGate featuregate.MutableVersionedFeatureGate
 }
 
 func newOptions(group string) *Options {
 	o := &Options{
 		Recommended: genericoptions.NewRecommendedOptions("/registry/"+group, nil),
 		DataDir:     group + ".data",
+		FeatureGate: utilfeature.DefaultMutableFeatureGate.DeepCopy(),
 	}
 	o.Recommended.SecureServing.BindPort = 8443
 	o.Recommended.SecureServing.ServerCert.CertDirectory = ""
@@ -61,6 +70,7 @@ func (o *Options) addFlags(fs *pflag.FlagSet, stored bool) {
 	r.Admission.AddFlags(fs)
 	r.EgressSelector.AddFlags(fs)
 	r.Traces.AddFlags(fs)
+	o.FeatureGate.AddFlag(fs)
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Run without a main API server: authenticate by --client-ca-file only and authorize only system:masters. Local development only.")
 }
 

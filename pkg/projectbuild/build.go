@@ -28,24 +28,18 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	start := time.Now()
-	fmt.Fprintf(progress, "==> generating code in %s\n", dir)
-	stopTicking := tick(progress, "generating", start)
-	err = codegen.Generate(ctx, codegen.Options{Dir: dir, Out: progress, HeaderFile: headerFile(dir)})
-	stopTicking()
-	if err != nil {
-		return "", fmt.Errorf("generate code: %w", err)
+	if err := Generate(ctx, dir, progress); err != nil {
+		return "", err
 	}
-	fmt.Fprintf(progress, "==> generated code (%s)\n", since(start))
 
-	start = time.Now()
+	start := time.Now()
 	bin := filepath.Join(dir, "bin", p.Name)
 	fmt.Fprintf(progress, "==> compiling %s\n", relTo(dir, bin))
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	stopTicking = tick(progress, "compiling", start)
+	stopTicking := Tick(progress, "compiling", start)
 	err = cmd.Run()
 	stopTicking()
 	if err != nil {
@@ -53,6 +47,21 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	}
 	fmt.Fprintf(progress, "==> built %s (%s)\n", relTo(dir, bin), since(start))
 	return bin, nil
+}
+
+// Generate runs the code generators in the project at dir (deepcopy and
+// OpenAPI for every apis/<version>), reporting the step on progress.
+func Generate(ctx context.Context, dir string, progress io.Writer) error {
+	start := time.Now()
+	fmt.Fprintf(progress, "==> generating code in %s\n", dir)
+	stopTicking := Tick(progress, "generating", start)
+	err := codegen.Generate(ctx, codegen.Options{Dir: dir, Out: progress, HeaderFile: headerFile(dir)})
+	stopTicking()
+	if err != nil {
+		return fmt.Errorf("generate code: %w", err)
+	}
+	fmt.Fprintf(progress, "==> generated code (%s)\n", since(start))
+	return nil
 }
 
 // HeaderFile is where a project keeps the license header of its generated
@@ -82,9 +91,9 @@ func relTo(dir, path string) string {
 	return path
 }
 
-// tick prints a "still <doing>" line every tickEvery until stopped, so that
+// Tick prints a "still <doing>" line every tickEvery until stopped, so that
 // a first build of the Kubernetes libraries (minutes) does not look hung.
-func tick(progress io.Writer, doing string, start time.Time) (stop func()) {
+func Tick(progress io.Writer, doing string, start time.Time) (stop func()) {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -34,6 +36,12 @@ type ControlPlane struct {
 // serving on listener (its port is what clients dial), and returns once it
 // is ready. A dataDir from an earlier run is reused: same PKI, same objects.
 func StartControlPlane(ctx context.Context, dataDir string, listener net.Listener) (*ControlPlane, error) {
+	return StartControlPlaneWith(ctx, ControlPlaneOptions(dataDir, listener))
+}
+
+// ControlPlaneOptions are the settings StartControlPlane uses, for callers
+// that change some (aggtest points it at an etcd it shares).
+func ControlPlaneOptions(dataDir string, listener net.Listener) *controlplane.Options {
 	opts := controlplane.NewOptions()
 	opts.DataDir = dataDir
 	opts.SecureServing.Listener = listener
@@ -42,7 +50,7 @@ func StartControlPlane(ctx context.Context, dataDir string, listener net.Listene
 	// Probes are cheap on loopback; a short period makes a server that
 	// comes back without any Endpoints change Available within a second.
 	opts.AvailabilityPeriod = time.Second
-	return StartControlPlaneWith(ctx, opts)
+	return opts
 }
 
 // StartControlPlaneWith starts a control plane with opts, which must name
@@ -76,15 +84,34 @@ func StartControlPlaneWith(ctx context.Context, opts *controlplane.Options) (*Co
 	return cp, nil
 }
 
-// waitReady polls /readyz until it answers ok: post-start hooks (RBAC
-// bootstrap, the published authentication ConfigMap) have then run.
+// waitReady polls /readyz until it answers ok (post-start hooks such as
+// the RBAC bootstrap have then run), then until the control plane has
+// published kube-system/extension-apiserver-authentication, which its
+// readiness does not cover: an extension server started before reads
+// no requestheader settings when it starts.
 func (cp *ControlPlane) waitReady(ctx context.Context) error {
 	client, err := rest.HTTPClientFor(cp.Admin)
 	if err != nil {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	return pollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err })
+	if err := pollReadyz(ctx, client, cp.URL, "control plane", cp.done, func() error { return cp.err }); err != nil {
+		return err
+	}
+	configMaps := kubernetes.NewForConfigOrDie(cp.Admin).CoreV1().ConfigMaps(metav1.NamespaceSystem)
+	for {
+		cm, err := configMaps.Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})
+		if err == nil && cm.Data["requestheader-client-ca-file"] != "" {
+			return nil
+		}
+		select {
+		case <-cp.done:
+			return fmt.Errorf("control plane stopped before it published its authentication ConfigMap: %w", cp.err)
+		case <-ctx.Done():
+			return fmt.Errorf("control plane published no kube-system/extension-apiserver-authentication: %w (last: %v)", ctx.Err(), err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Done is closed when the control plane has stopped.

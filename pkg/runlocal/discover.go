@@ -34,6 +34,20 @@ func waitServing(ctx context.Context, client *http.Client, host string, p *proce
 	return pollReadyz(ctx, client, host, "server", p.exited, func() error { return errors.New(p.exitReason()) })
 }
 
+// WaitServerReady polls the /readyz of the extension server on
+// 127.0.0.1:port, which servingCA verifies, until it answers ok or ctx ends.
+// pkg/extension reports ready once it has loaded both CAs it authenticates
+// with, so a probe from the aggregator after that is not taken for
+// anonymous.
+func WaitServerReady(ctx context.Context, admin *rest.Config, servingCA []byte, port int) error {
+	cfg, client, err := serverClient(admin, servingCA, port)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	return pollReadyz(ctx, client, cfg.Host, "server", nil, nil)
+}
+
 // servedGroup reads the server's discovery: the one API group it serves
 // and its versions, most preferred first.
 func servedGroup(ctx context.Context, client *http.Client, host string) (string, []string, error) {

@@ -40,6 +40,26 @@ type Options struct {
 	Ready func(kubeconfig string)
 }
 
+// ControlPlaneLog is the file under the state directory where `aggkit run
+// local` sends the control plane's klog output.
+const ControlPlaneLog = "controlplane.log"
+
+// ResolveStateDir returns the absolute state directory, created if missing.
+func (o Options) ResolveStateDir() (string, error) {
+	state := o.StateDir
+	if state == "" {
+		state = filepath.Join(o.Dir, ".aggkit")
+	}
+	state, err := filepath.Abs(state)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	return state, nil
+}
+
 // stopGrace is how long the server has to exit after SIGINT.
 const stopGrace = 15 * time.Second
 
@@ -51,15 +71,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	state := o.StateDir
-	if state == "" {
-		state = filepath.Join(dir, ".aggkit")
-	}
-	if state, err = filepath.Abs(state); err != nil {
+	state, err := o.ResolveStateDir()
+	if err != nil {
 		return err
-	}
-	if err := os.MkdirAll(state, 0o700); err != nil {
-		return fmt.Errorf("state directory: %w", err)
 	}
 	p, err := project.Load(dir)
 	if err != nil {
@@ -82,12 +96,6 @@ func Run(ctx context.Context, o Options) error {
 	}
 	built := time.Now()
 
-	restoreLog, err := logControlPlaneTo(filepath.Join(state, "controlplane.log"))
-	if err != nil {
-		listener.Close()
-		return err
-	}
-	defer restoreLog()
 	r := &run{out: out, built: built, name: p.Name, state: state, bin: bin, listener: listener}
 	return r.serve(ctx, o)
 }
@@ -119,7 +127,7 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 			return err
 		}
 	}
-	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", listener.Addr().(*net.TCPAddr).Port, filepath.Join(r.state, "controlplane.log"))
+	fmt.Fprintf(r.out, "==> starting the control plane on port %d (log: %s)\n", listener.Addr().(*net.TCPAddr).Port, filepath.Join(r.state, ControlPlaneLog))
 	if r.cp, err = StartControlPlane(ctx, filepath.Join(r.state, "controlplane"), listener); err != nil {
 		return err
 	}
@@ -149,7 +157,7 @@ func (r *run) serve(ctx context.Context, o Options) (err error) {
 	// change triggers, finds it serving.
 	local := deploy.Local{Name: r.name, Namespace: namespace, Address: "127.0.0.1", Port: port,
 		CABundle: serving.CA.CertPEM(), ServiceAccount: deploy.DefaultServiceAccount}
-	identity, _ := splitRouting(deploy.LocalObjects(local))
+	identity, _ := SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, r.cp.Admin, identity, io.Discard); err != nil {
 		return fmt.Errorf("register %s: %w", r.name, err)
 	}
@@ -205,7 +213,7 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *Serving
 		return err
 	}
 	r.step("%s serving %s %s", r.name, local.Group, strings.Join(local.Versions, ", "))
-	_, routing := splitRouting(deploy.LocalObjects(local))
+	_, routing := SplitRouting(deploy.LocalObjects(local))
 	if err := deploy.Apply(ctx, r.cp.Admin, routing, r.indented()); err != nil {
 		return fmt.Errorf("register %s: %w", local.Group, err)
 	}
@@ -263,10 +271,10 @@ func (r *run) withLog(err error) error {
 	return fmt.Errorf("%w\nlast lines of the server's log:\n%s", err, r.server.tail.String("  | "))
 }
 
-// splitRouting separates what makes the server's identity (namespace,
+// SplitRouting separates what makes the server's identity (namespace,
 // service account, RBAC) from what routes requests to it (Service,
 // Endpoints, APIServices).
-func splitRouting(objs []runtime.Object) (identity, routing []runtime.Object) {
+func SplitRouting(objs []runtime.Object) (identity, routing []runtime.Object) {
 	for _, o := range objs {
 		switch o.(type) {
 		case *corev1.Service, *corev1.Endpoints, *apiregistrationv1.APIService:

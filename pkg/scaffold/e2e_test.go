@@ -2,7 +2,10 @@ package scaffold
 
 import (
 	"context"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +28,7 @@ func TestProjectBuildsOffline(t *testing.T) {
 	t.Setenv("GOFLAGS", "")
 	t.Setenv("GOWORK", "off")
 	ctx := context.Background()
+	started := time.Now()
 	dir := initProject(t)
 	yes, no := true, false
 	steps := []ResourceOptions{
@@ -42,6 +46,8 @@ func TestProjectBuildsOffline(t *testing.T) {
 		t.Logf("create %s %s: %s", s.Kind, s.Version, time.Since(start).Round(time.Second))
 	}
 
+	moduleCacheUntouched(t, dir, started, "k8s.io/apimachinery")
+
 	goCmd(t, dir, "build", "./...")
 	goCmd(t, dir, "vet", "./...")
 	if out := goCmd(t, dir, "tool", "-n", "aggkit"); len(out) == 0 {
@@ -51,6 +57,31 @@ func TestProjectBuildsOffline(t *testing.T) {
 		t.Errorf("generated code of a fresh project is stale: %v", err)
 	}
 	goCmd(t, dir, "test", "-count=1", "./...")
+}
+
+// moduleCacheUntouched fails the test if any file of module, as dir's
+// go.mod resolves it, was written since started: the generators read the
+// module cache and must never write to it (as root, its read-only
+// permissions stop nothing).
+func moduleCacheUntouched(t *testing.T, dir string, started time.Time, module string) {
+	t.Helper()
+	root := strings.TrimSpace(string(goCmd(t, dir, "list", "-m", "-f", "{{.Dir}}", module)))
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.ModTime().After(started) {
+			t.Errorf("the generators wrote %s in the module cache", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // goCmd runs go in dir and fails the test with its output if it fails.

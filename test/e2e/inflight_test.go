@@ -85,10 +85,12 @@ func (b *holdBackend) Release() {
 // built-in read by a user who is not in system:masters gets 429, and no
 // more proxied requests reach the backend than the flag allows. (Proxied
 // requests used to have a limiter of their own, so the real limit was
-// twice the flag.)
+// twice the flag.) This is the max-in-flight limiter, so priority and
+// fairness is off; with it on, both chains share its one instance
+// (fairness_test.go).
 func TestOneInFlightBudget(t *testing.T) {
 	const limit = 3
-	a := framework.StartAggkit(t, "", fmt.Sprintf("--max-requests-inflight=%d", limit))
+	a := framework.StartAggkit(t, "", "--enable-priority-and-fairness=false", fmt.Sprintf("--max-requests-inflight=%d", limit))
 	k := framework.NewKubectl(t, a.Kubeconfig)
 	serving := framework.NewServingCert(t, "hold", "api")
 	backend := startHoldBackend(t, serving, "hold.example.com")

@@ -24,7 +24,9 @@ func TestStalledProxiedReadsBounded(t *testing.T) {
 	const conns, streamsPerConn = 10, 20
 	const stalls = conns * streamsPerConn
 	var sent atomic.Int64
-	a, cfg := stallSetup(t, &sent, "--request-timeout=5m")
+	// Every stream must reach the backend: priority and fairness would
+	// queue most of one user's 200 in her priority level.
+	a, cfg := stallSetup(t, &sent, "--request-timeout=5m", "--enable-priority-and-fairness=false")
 	const path = "/apis/big.example.com/v1/namespaces/default/things/big"
 
 	// One full read first, so that pools and buffers exist before the

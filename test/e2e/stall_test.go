@@ -85,7 +85,9 @@ func stallSetup(t *testing.T, sent *atomic.Int64, args ...string) (*framework.Ag
 func TestStalledClientsGiveBackSeats(t *testing.T) {
 	const limit = 3
 	var sent atomic.Int64
-	a, cfg := stallSetup(t, &sent, "--request-timeout=4s", fmt.Sprintf("--max-requests-inflight=%d", limit))
+	// The max-in-flight limiter answers 429 at once when full, which is
+	// how this test sees the seats fill.
+	a, cfg := stallSetup(t, &sent, "--request-timeout=4s", "--enable-priority-and-fairness=false", fmt.Sprintf("--max-requests-inflight=%d", limit))
 	admin := a.Client()
 	ctx := context.Background()
 	if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "stall"}}, metav1.CreateOptions{}); err != nil {

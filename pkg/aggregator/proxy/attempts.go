@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -20,10 +21,15 @@ type attempts struct {
 	roundTrip http.RoundTripper // the transport's pooled or upgrade round tripper
 	tried     int
 	metrics   *apiServiceMetrics
+	// guard and first are the request's body guard and first attempt,
+	// kept here to save allocations; attempts is never reused.
+	guard replayGuard
+	first attemptRequest
 }
 
 func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
-	body := newReplayGuard(out.Body)
+	a.guard.body = out.Body
+	body := &a.guard
 	var last error
 	start := time.Now()
 	for _, addr := range a.balancer.order(a.addrs) {
@@ -34,7 +40,11 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 		if a.tried > 1 {
 			a.metrics.retries.Inc()
 		}
-		resp, err := a.roundTrip.RoundTrip(attempt(out, addr, body))
+		next := &a.first
+		if a.tried > 1 {
+			next = new(attemptRequest)
+		}
+		resp, err := a.roundTrip.RoundTrip(next.of(out, addr, body))
 		if err == nil {
 			a.balancer.succeeded(addr)
 			a.metrics.headers(start)
@@ -61,17 +71,21 @@ func (a *attempts) RoundTrip(out *http.Request) (*http.Response, error) {
 	return nil, &noBackendError{attempts: a.tried, last: last}
 }
 
-// attempt is out sent to addr. A shallow copy is enough: RoundTrippers must
-// not modify requests, so the attempts can share out's headers, and only the
-// URL and the body differ.
-func attempt(out *http.Request, addr string, body *replayGuard) *http.Request {
-	req := new(http.Request)
-	*req = *out
-	u := *out.URL
-	u.Host = addr
-	req.URL = &u
-	req.Body = body.reader()
-	return req
+// attemptRequest is out sent to one address. A shallow copy is enough:
+// RoundTrippers must not modify requests, so the attempts can share out's
+// headers, and only the URL and the body differ.
+type attemptRequest struct {
+	req http.Request
+	url url.URL
+}
+
+func (a *attemptRequest) of(out *http.Request, addr string, body *replayGuard) *http.Request {
+	a.req = *out
+	a.url = *out.URL
+	a.url.Host = addr
+	a.req.URL = &a.url
+	a.req.Body = body.reader()
+	return &a.req
 }
 
 // retryable reports whether the request may be sent again elsewhere: always

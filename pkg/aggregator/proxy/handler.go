@@ -115,14 +115,12 @@ func unavailableReason(apiService *apiregistrationv1.APIService) string {
 
 // ServeHTTP proxies r to a backend of the APIService its path names.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, discovery := apiServiceForPath(r.URL.Path)
-	h.mu.RLock()
-	t := h.apiServices[name]
-	h.mu.RUnlock()
+	t, discovery := h.lookup(r.URL.Path)
 	if t == nil {
 		h.writeStatus(w, r, notFound())
 		return
 	}
+	name := t.apiService.Name
 	if !canonicalPath(r.URL.Path) {
 		h.writeStatus(w, r, apierrors.NewBadRequest(fmt.Sprintf("the path %q has an empty, \".\" or \"..\" segment: it is not proxied to APIService %s", r.URL.Path, name)))
 		return
@@ -169,23 +167,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // apiServiceForPath returns the APIService name serving path and whether
 // the path is exactly a group-version discovery document.
-// It reads the path segment by segment rather than splitting it: this runs
-// on every proxied request.
 func apiServiceForPath(path string) (name string, discovery bool) {
+	var buf [64]byte
+	key, discovery := appendAPIServiceName(buf[:0], path)
+	return string(key), discovery
+}
+
+// appendAPIServiceName appends the APIService name serving path to dst
+// (nothing when no APIService could serve it) and reports whether the path
+// is exactly a group-version discovery document. It reads the path segment
+// by segment rather than splitting it: this runs on every proxied request.
+func appendAPIServiceName(dst []byte, path string) ([]byte, bool) {
 	rest := strings.Trim(path, "/")
 	first, rest, _ := strings.Cut(rest, "/")
 	switch first {
 	case "api":
-		return "v1.", rest == "v1"
+		return append(dst, "v1."...), rest == "v1"
 	case "apis":
 		group, rest, _ := strings.Cut(rest, "/")
 		version, rest, more := strings.Cut(rest, "/")
 		if version == "" && !more {
-			return "", false // fewer than three segments
+			return dst, false // fewer than three segments
 		}
-		return version + "." + group, !more
+		dst = append(dst, version...)
+		dst = append(dst, '.')
+		return append(dst, group...), !more
 	}
-	return "", false
+	return dst, false
+}
+
+// lookup returns the target serving path, or nil, and whether the path is
+// a discovery document. The name is built on the stack: indexing a map
+// with string(bytes) does not allocate, and this runs three times per
+// proxied request (twice to route it, once to serve it).
+func (h *Handler) lookup(path string) (*target, bool) {
+	var buf [128]byte
+	key, discovery := appendAPIServiceName(buf[:0], path)
+	if len(key) == 0 {
+		return nil, false
+	}
+	h.mu.RLock()
+	t := h.apiServices[string(key)]
+	h.mu.RUnlock()
+	return t, discovery
 }
 
 // notSyncedYet is 503 with Retry-After: this replica has just started and
@@ -215,26 +239,17 @@ func isUpgrade(r *http.Request) bool {
 }
 
 // reverseProxy builds the per-request proxy: cheap, and it lets the
-// rewrite close over this request's user and addresses.
+// rewrite see this request's user and addresses. What one request needs
+// lives in one allocation (proxied).
 func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade, discovery bool) *httputil.ReverseProxy {
-	rt := &attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper, metrics: t.metrics}
+	p := &proxied{handler: h, user: u, addrs: addrs}
+	p.attempts = attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper, metrics: t.metrics}
 	if upgrade {
-		rt.roundTrip = transport.UpgradeRoundTripper
+		p.attempts.roundTrip = transport.UpgradeRoundTripper
 	}
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL.Scheme = "https"
-			pr.Out.URL.Host = addrs[0] // replaced per attempt
-			pr.Out.Host = ""
-			forwardAuthorized(pr.Out.URL, pr.In.URL)
-			pr.SetXForwarded()
-			pr.Out.Header.Set("X-Forwarded-Uri", pr.Out.URL.RequestURI())
-			h.identity.forward(pr.Out.Header, u)
-			if id := audit.GetAuditIDTruncated(pr.In.Context()); id != "" {
-				pr.Out.Header.Set("Audit-ID", id)
-			}
-		},
-		Transport:  rt,
+	p.ReverseProxy = httputil.ReverseProxy{
+		Rewrite:    p.rewrite,
+		Transport:  &p.attempts,
 		BufferPool: h.buffers,
 		// Zero, not -1: ReverseProxy already flushes every write of a
 		// response without Content-Length (watches, chunked lists, event
@@ -244,6 +259,32 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 		ModifyResponse: t.hooks.onResponse[index(upgrade)],
 		ErrorHandler:   t.hooks.onError[index(discovery)],
 		ErrorLog:       errorLog,
+	}
+	return &p.ReverseProxy
+}
+
+// proxied is one proxied request's reverse proxy, round tripper and what
+// its rewrite needs.
+type proxied struct {
+	httputil.ReverseProxy
+	attempts attempts
+	handler  *Handler
+	user     user.Info
+	addrs    []string
+}
+
+func (p *proxied) rewrite(pr *httputil.ProxyRequest) {
+	pr.Out.URL.Scheme = "https"
+	pr.Out.URL.Host = p.addrs[0] // replaced per attempt
+	pr.Out.Host = ""
+	forwardAuthorized(pr.Out.URL, pr.In.URL)
+	auditID := audit.GetAuditIDTruncated(pr.In.Context())
+	b := newHeaderBlock(pr.Out.Header, forwardedCount+2+identityCount(p.user))
+	b.setForwarded(pr.In)
+	b.set("X-Forwarded-Uri", pr.Out.URL.RequestURI())
+	p.handler.identity.forward(&b, p.user)
+	if auditID != "" {
+		b.set("Audit-ID", auditID)
 	}
 }
 
@@ -268,12 +309,6 @@ func (h *Handler) checkResponse(upgrade bool) func(*http.Response) error {
 // proxies (available or not), so that the server can route it to the
 // shorter filter chain for proxied requests.
 func (h *Handler) Proxies(path string) bool {
-	name, _ := apiServiceForPath(path)
-	if name == "" {
-		return false
-	}
-	h.mu.RLock()
-	_, ok := h.apiServices[name]
-	h.mu.RUnlock()
-	return ok
+	t, _ := h.lookup(path)
+	return t != nil
 }

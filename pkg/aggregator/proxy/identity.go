@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"net/http"
 	"net/textproto"
 	"strings"
 
@@ -22,8 +21,9 @@ const (
 // Names are kept in canonical form because the server canonicalizes inbound
 // header names, so checking a request's headers allocates nothing.
 type identityHeaders struct {
-	names    map[string]bool // canonical (textproto.CanonicalMIMEHeaderKey)
-	prefixes []string        // compared case-insensitively
+	names      map[string]bool // canonical (textproto.CanonicalMIMEHeaderKey)
+	prefixes   []string        // compared case-insensitively
+	extraNames *extraHeaderNames
 }
 
 func newIdentityHeaders(cfg Config) identityHeaders {
@@ -31,7 +31,8 @@ func newIdentityHeaders(cfg Config) identityHeaders {
 		names: map[string]bool{},
 		// All of X-Remote-*, not only the names the proxy sets: it is the
 		// front-proxy identity convention, and a backend may read more of it.
-		prefixes: []string{"Impersonate-", headerRemotePrefix},
+		prefixes:   []string{"Impersonate-", headerRemotePrefix},
+		extraNames: &extraHeaderNames{},
 	}
 	for _, name := range []string{"Authorization", headerRemoteUser, headerRemoteUID, headerRemoteGroup} {
 		h.names[textproto.CanonicalMIMEHeaderKey(name)] = true
@@ -49,25 +50,33 @@ func newIdentityHeaders(cfg Config) identityHeaders {
 	return h
 }
 
+// identityCount is how many header values forward sets for u.
+func identityCount(u user.Info) int {
+	n := 2 + len(u.GetGroups()) // user and uid
+	for _, values := range u.GetExtra() {
+		n += len(values)
+	}
+	return n
+}
+
 // forward removes every identity-bearing header and sets the ones
 // describing u, as client-go's SetAuthProxyHeaders would.
-func (h identityHeaders) forward(header http.Header, u user.Info) {
-	for key := range header {
+func (h identityHeaders) forward(b *headerBlock, u user.Info) {
+	for key := range b.header {
 		if h.claimsIdentity(key) {
-			delete(header, key)
+			delete(b.header, key)
 		}
 	}
-	header.Set(headerRemoteUser, u.GetName())
+	b.set(headerRemoteUser, u.GetName())
 	if uid := u.GetUID(); uid != "" {
-		header.Set(headerRemoteUID, uid)
+		b.set(headerRemoteUID, uid)
 	}
-	for _, group := range u.GetGroups() {
-		header.Add(headerRemoteGroup, group)
+	if groups := u.GetGroups(); len(groups) > 0 {
+		b.set(headerRemoteGroup, groups...)
 	}
 	for key, values := range u.GetExtra() {
-		name := headerRemoteExtraPrefix + escapeExtraKey(key)
-		for _, value := range values {
-			header.Add(name, value)
+		if len(values) > 0 {
+			b.set(h.extraNames.headerFor(key), values...)
 		}
 	}
 }

@@ -13,8 +13,12 @@ import (
 // DefaultServiceClusterIPRange is kube-apiserver's default.
 const DefaultServiceClusterIPRange = "10.0.0.0/24"
 
-// DefaultServiceNodePortRange is kube-apiserver's default, 30000-32767.
-var DefaultServiceNodePortRange = utilnet.PortRange{Base: 30000, Size: 2768}
+// DefaultServiceNodePortRange is kube-apiserver's default, 30000-32767: a
+// value each caller gets its own copy of, not a variable one could change
+// for every control plane in the process.
+func DefaultServiceNodePortRange() utilnet.PortRange {
+	return utilnet.PortRange{Base: 30000, Size: 2768}
+}
 
 // maxRangeBits bounds a range to 2^20 addresses, kube-apiserver's limit
 // (a /12 for IPv4, a /108 for IPv6).

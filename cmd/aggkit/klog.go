@@ -1,4 +1,4 @@
-package runlocal
+package main
 
 import (
 	"flag"
@@ -8,9 +8,10 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// logControlPlaneTo sends klog (the in-process control plane logs
-// through it) to a file, so the terminal shows only progress. The returned
-// function flushes it and sends klog back to stderr.
+// logControlPlaneTo sends klog (the in-process control plane of `run
+// local` logs through it) to a file, so the terminal shows only progress.
+// klog is process-wide, so the command sets it, not pkg/runlocal. The
+// returned function flushes it and sends klog back to stderr.
 func logControlPlaneTo(path string) (restore func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
