@@ -1,136 +1,108 @@
 // Command startup measures `aggkit serve` on embedded etcd: time from
-// process start to /readyz ok, and resident memory (etcd included, since it
-// runs in the same process) once idle. Each run uses a fresh data directory;
-// a second start on the same directory measures a restart.
+// process start to /readyz ok, the CPU spent until then, and resident memory
+// (etcd included, since it runs in the same process) once idle, split into
+// anonymous memory (heap, stacks) and file pages (the executable, etcd's
+// files). Each run uses a fresh data directory; a second start on the same
+// directory measures a restart.
 //
-//	go run ./bench/startup [-runs 3] [-idle 20s]
+// Every figure is printed next to the same figure of a baseline build, by
+// default the main branch, measured in the same run, interleaved:
+//
+//	go run ./bench/startup [-runs 3] [-idle 20s] [-baseline main]
+//
+// -baseline "" measures this tree alone.
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
+	"runtime"
 	"strings"
-	"syscall"
 	"time"
-
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 func main() {
-	runs := flag.Int("runs", 3, "fresh starts to measure (each followed by one restart)")
+	runs := flag.Int("runs", 3, "fresh starts to measure per build (each followed by one restart)")
 	idle := flag.Duration("idle", 20*time.Second, "how long to wait before reading idle memory")
+	baseline := flag.String("baseline", "main", "git ref to build and measure as the baseline; empty for none")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "aggkit-bench-startup-")
 	check(err)
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "aggkit")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/aggkit")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
+	builds := []build{{name: "this tree", bin: filepath.Join(work, "aggkit")}}
+	check(goBuild(".", builds[0].bin))
+	if *baseline != "" {
+		base := build{name: *baseline, bin: filepath.Join(work, "aggkit-baseline")}
+		check(buildRef(*baseline, filepath.Join(work, "baseline-src"), base.bin))
+		builds = append(builds, base)
+	}
 
-	var fresh, restart []time.Duration
-	var rss []int
-	fmt.Printf("%-4s %-8s %12s %14s\n", "run", "start", "to /readyz", "idle RSS")
+	fmt.Printf("%-10s %-4s %-8s %10s %10s %10s %10s %10s\n", "build", "run", "start", "to /readyz", "CPU", "idle RSS", "anon", "file")
 	for i := 1; i <= *runs; i++ {
-		dir := filepath.Join(work, fmt.Sprintf("data-%d", i))
-		for _, kind := range []string{"fresh", "restart"} {
-			ready, mem := measure(bin, dir, *idle)
-			fmt.Printf("%-4d %-8s %12s %11d MiB\n", i, kind, ready.Round(time.Millisecond), mem/1024)
-			if kind == "fresh" {
-				fresh, rss = append(fresh, ready), append(rss, mem)
-			} else {
-				restart = append(restart, ready)
+		for b := range builds {
+			dir := filepath.Join(work, fmt.Sprintf("data-%d-%d", b, i))
+			for _, kind := range []string{"fresh", "restart"} {
+				m := measure(builds[b].bin, dir, *idle)
+				builds[b].add(kind, m)
+				fmt.Printf("%-10s %-4d %-8s %10s %10s %10s %10s %10s\n", short(builds[b].name), i, kind,
+					ms(m.ready), ms(m.cpu), mib(m.rss), mib(m.anon), mib(m.file))
 			}
 		}
 	}
-	fmt.Printf("\nmedian to /readyz: fresh %s, restart %s; median idle RSS %d MiB\n",
-		median(fresh).Round(time.Millisecond), median(restart).Round(time.Millisecond), medianInt(rss)/1024)
-	fmt.Println("targets: under 1s to /readyz, under 80 MiB idle (kube-apiserver 1.37: 2.8s, 315 MiB + 41 MiB etcd)")
+	fmt.Println()
+	printTable(builds)
+	fmt.Printf("\nmachine: %d CPUs (%s), load %s at the end; %d runs per build, medians, idle %s\n",
+		runtime.NumCPU(), cpuModel(), loadAverage(), *runs, *idle)
 }
 
-// measure starts aggkit on dir, returns the time to a ready /readyz and the
-// VmRSS in KiB after idling, then stops it.
-func measure(bin, dir string, idle time.Duration) (time.Duration, int) {
-	port := freePort()
-	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--secure-port", strconv.Itoa(port), "-v=0")
-	logFile, err := os.Create(dir + ".log")
-	check(err)
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	start := time.Now()
-	check(cmd.Start())
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	kubeconfig := filepath.Join(dir, "admin.kubeconfig")
-	deadline := start.Add(60 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			check(fmt.Errorf("aggkit not ready after 60s; see %s.log", dir))
-		}
-		if ready(kubeconfig, port) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+// buildRef builds cmd/aggkit at ref from `git archive`, in dir.
+func buildRef(ref, dir, bin string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	took := time.Since(start)
-	time.Sleep(idle)
-	return took, vmRSS(cmd.Process.Pid)
+	archive := exec.Command("sh", "-c", fmt.Sprintf("git archive --format=tar %q | tar -x -C %q", ref, dir))
+	archive.Stderr = os.Stderr
+	if err := archive.Run(); err != nil {
+		return fmt.Errorf("git archive %s: %w", ref, err)
+	}
+	return goBuild(dir, bin)
 }
 
-func ready(kubeconfig string, port int) bool {
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil || !strings.HasSuffix(cfg.Host, ":"+strconv.Itoa(port)) {
-		return false // not written yet, or left from the previous run
-	}
-	cfg.Timeout = time.Second
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return false
-	}
-	body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(context.Background())
-	return err == nil && string(body) == "ok"
+func goBuild(dir, bin string) error {
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/aggkit")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
 }
 
-func vmRSS(pid int) int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	check(err)
+func short(name string) string {
+	if len(name) > 10 {
+		return name[:10]
+	}
+	return name
+}
+
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
 		}
 	}
-	return 0
+	return "unknown CPU"
 }
 
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-func medianInt(v []int) int {
-	s := append([]int(nil), v...)
-	sort.Ints(s)
-	return s[len(s)/2]
+func loadAverage() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	fields := strings.Fields(string(data))
+	if len(fields) < 3 {
+		return "unknown"
+	}
+	return strings.Join(fields[:3], " ")
 }
 
 func check(err error) {

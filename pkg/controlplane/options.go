@@ -63,6 +63,10 @@ type Options struct {
 	// kube-apiserver's --enable-priority-and-fairness.
 	EnablePriorityAndFairness bool
 
+	// ReleaseStartupMemory gives back, once the server is ready, the heap
+	// only start-up used (see releaseStartupMemory).
+	ReleaseStartupMemory bool
+
 	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from.
 	ServiceClusterIPRange string
 	// ServiceNodePortRange is where NodePort and LoadBalancer Services'
@@ -97,6 +101,7 @@ func NewOptions() *Options {
 		AvailabilityPeriod:      10 * time.Second,
 		ServiceClusterIPRange:   ipalloc.DefaultServiceClusterIPRange,
 		ServiceNodePortRange:    ipalloc.DefaultServiceNodePortRange(),
+		ReleaseStartupMemory:    true,
 		// kube-apiserver's defaults.
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,

@@ -117,7 +117,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	cfg.LongRunningFunc = func(r *http.Request, info *apirequest.RequestInfo) bool {
 		return httpstream.IsUpgradeRequest(r) || basicLongRunning(r, info)
 	}
-	if err := o.SecureServing.ApplyTo(&cfg.SecureServing, &cfg.LoopbackClientConfig); err != nil {
+	if err := applyServing(o.SecureServing, &cfg.Config); err != nil {
 		return nil, fmt.Errorf("serving: %w", err)
 	}
 	s.URL = "https://" + net.JoinHostPort(advertisedHost(o), strconv.Itoa(cfg.SecureServing.Listener.Addr().(*net.TCPAddr).Port))
@@ -217,6 +217,9 @@ func (s *Server) Run(ctx context.Context) error {
 		defer s.etcd.Stop()
 	}
 	klog.InfoS("Serving", "url", s.URL, "kubeconfig", s.AdminKubeconfig)
+	if s.opts.ReleaseStartupMemory {
+		go s.releaseStartupMemory(ctx)
+	}
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 

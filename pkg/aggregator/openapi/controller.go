@@ -62,12 +62,12 @@ type Controller struct {
 	queue  workqueue.TypedRateLimitingInterface[string]
 
 	// Set by attach, from the server after PrepareRun.
-	v2Service  *handler.OpenAPIService
-	v2Builtin  []byte
-	v3Service  *handler3.OpenAPIService
-	v3Builtin  map[string]bool
-	attached   chan struct{}
-	attachOnce sync.Once
+	v2Service     *handler.OpenAPIService
+	v2BuiltinSpec *spec.Swagger
+	v3Service     *handler3.OpenAPIService
+	v3Builtin     map[string]bool
+	attached      chan struct{}
+	attachOnce    sync.Once
 	// firstRound holds readiness until every remote APIService known at
 	// start has been fetched once.
 	firstRound *firstround.Tracker[string]
@@ -78,6 +78,9 @@ type Controller struct {
 	// publishMu orders v2 merges so a later one is always served last.
 	publishMu       sync.Mutex
 	lastFingerprint *string
+	// v2Builtin is v2BuiltinSpec encoded, made by the first merge: a
+	// server without remote APIServices never needs it.
+	v2Builtin []byte
 }
 
 // New returns a Controller that does nothing until its PostStartHook runs.
@@ -122,22 +125,15 @@ func (c *Controller) enqueue(obj any) {
 	c.queue.Add(key)
 }
 
-// attach hands the controller the server's OpenAPI services and built-in v2
-// spec, which the GenericAPIServer creates in PrepareRun.
-func (c *Controller) attach(v2 *handler.OpenAPIService, builtinV2 *spec.Swagger, v3 *handler3.OpenAPIService) error {
+// attach hands the controller the server's OpenAPI services, its built-in
+// v2 spec and the group/versions it lists in v3, which the GenericAPIServer
+// creates in PrepareRun.
+func (c *Controller) attach(v2 *handler.OpenAPIService, builtinV2 *spec.Swagger, v3 *handler3.OpenAPIService, builtinV3 map[string]bool) error {
 	if v2 == nil || builtinV2 == nil || v3 == nil {
 		return errors.New("the server serves no OpenAPI: set OpenAPIConfig and OpenAPIV3Config, leave SkipOpenAPIInstallation false, and call PrepareRun first")
 	}
-	builtin, err := json.Marshal(builtinV2)
-	if err != nil {
-		return fmt.Errorf("encode built-in OpenAPI v2: %w", err)
-	}
-	builtinV3, err := listedV3Keys(v3)
-	if err != nil {
-		return fmt.Errorf("list built-in OpenAPI v3: %w", err)
-	}
 	c.attachOnce.Do(func() {
-		c.v2Service, c.v2Builtin, c.v3Service, c.v3Builtin = v2, builtin, v3, builtinV3
+		c.v2Service, c.v2BuiltinSpec, c.v3Service, c.v3Builtin = v2, builtinV2, v3, builtinV3
 		close(c.attached)
 	})
 	return nil
@@ -308,6 +304,14 @@ func (c *Controller) publishV2() {
 	inputs := fingerprint(remotes)
 	if c.lastFingerprint != nil && *c.lastFingerprint == inputs {
 		return
+	}
+	if c.v2Builtin == nil {
+		builtin, err := json.Marshal(c.v2BuiltinSpec)
+		if err != nil {
+			klog.ErrorS(err, "Cannot encode the built-in OpenAPI v2; remote specs stay out of it")
+			return
+		}
+		c.v2Builtin = builtin
 	}
 	merged, err := mergeV2(c.v2Builtin, remotes)
 	if err != nil {

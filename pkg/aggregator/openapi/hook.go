@@ -29,7 +29,8 @@ func (c *Controller) PostStartHook(server *genericapiserver.GenericAPIServer, wo
 		maxWait = DefaultReadinessWait
 	}
 	return func(hookContext genericapiserver.PostStartHookContext) error {
-		if err := c.attach(server.OpenAPIVersionedService, server.StaticOpenAPISpec, server.OpenAPIV3VersionedService); err != nil {
+		builtinV3 := builtinV3Keys(server.Handler.GoRestfulContainer.RegisteredWebServices())
+		if err := c.attach(server.OpenAPIVersionedService, server.StaticOpenAPISpec, server.OpenAPIV3VersionedService, builtinV3); err != nil {
 			klog.ErrorS(err, "Remote APIServices stay out of /openapi/v2 and /openapi/v3")
 			return nil
 		}

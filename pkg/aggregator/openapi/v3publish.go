@@ -3,11 +3,10 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"strings"
 
+	restful "github.com/emicklei/go-restful/v3"
 	"k8s.io/kube-openapi/pkg/cached"
-	"k8s.io/kube-openapi/pkg/handler3"
 	"k8s.io/kube-openapi/pkg/openapiconv"
 	"k8s.io/kube-openapi/pkg/spec3"
 )
@@ -22,23 +21,16 @@ func v3Path(group, version string) string {
 	return "/openapi/v3/" + v3Key(group, version)
 }
 
-// listedV3Keys returns the group/versions service lists at /openapi/v3 now;
-// handler3 has no other way to list them.
-func listedV3Keys(service *handler3.OpenAPIService) (map[string]bool, error) {
-	recorder := httptest.NewRecorder()
-	service.HandleDiscovery(recorder, httptest.NewRequest(http.MethodGet, "/openapi/v3", nil))
-	if recorder.Code != http.StatusOK {
-		return nil, fmt.Errorf("/openapi/v3 answered %d", recorder.Code)
+// builtinV3Keys returns the group/versions the server lists at /openapi/v3
+// for itself: InstallV3 lists one per go-restful web service, under its
+// root path. Reading them here rather than from handler3's listing spares
+// rendering and hashing every built-in document at start.
+func builtinV3Keys(services []*restful.WebService) map[string]bool {
+	keys := make(map[string]bool, len(services))
+	for _, ws := range services {
+		keys[strings.TrimPrefix(ws.RootPath(), "/")] = true
 	}
-	var root handler3.OpenAPIV3Discovery
-	if err := json.Unmarshal(recorder.Body.Bytes(), &root); err != nil {
-		return nil, fmt.Errorf("parse /openapi/v3: %w", err)
-	}
-	keys := make(map[string]bool, len(root.Paths))
-	for key := range root.Paths {
-		keys[key] = true
-	}
-	return keys, nil
+	return keys
 }
 
 // v3Document returns the group/version's OpenAPI v3 and a name for it: the
