@@ -52,6 +52,14 @@ func TestSlowReadKeptWhileEtcdHasLeader(t *testing.T) {
 
 	stop[1]()
 	stop[2]()
+	// The survivor knows it has no leader only after an election timeout
+	// (a leader steps down by CheckQuorum); a read checked before that is
+	// rightly left to wait.
+	for gone := time.Now().Add(time.Minute); members[0].Server.Leader() != 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(gone) {
+			t.Fatal("the surviving etcd member still reports a leader a minute after losing quorum")
+		}
+	}
 	time.Sleep(leaderCheckReuse) // the healthy verdict above is no longer reused
 	err := s.Get(context.Background(), "k", storage.GetOptions{}, nil)
 	status, ok := err.(*apierrors.StatusError)
