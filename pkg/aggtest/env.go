@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/pkg/controlplane"
 	"github.com/aggkit/aggkit/pkg/controlplane/inprocess"
 	"github.com/aggkit/aggkit/pkg/deploy"
@@ -94,15 +95,8 @@ func Start(t testing.TB, server *extension.Server, opts ...Option) *Env {
 	o.Recommended.SecureServing.ServerCert.CertKey.KeyFile = serving.KeyFile
 	o.Recommended.CoreAPI.CoreAPIKubeconfigPath = kubeconfig
 	running := runServer(t, server, cp)
-	waitCtx, stopWaiting := context.WithCancel(ctx)
+	waitCtx, stopWaiting := childprocess.UntilGone(ctx, running.exited)
 	defer stopWaiting()
-	go func() {
-		select {
-		case <-running.exited:
-			stopWaiting()
-		case <-waitCtx.Done():
-		}
-	}()
 	failIfExited := func(err error) {
 		select {
 		case <-running.exited:

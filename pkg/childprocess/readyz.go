@@ -36,6 +36,21 @@ func PollReadyz(ctx context.Context, client *http.Client, host, what string, gon
 	}
 }
 
+// UntilGone returns a context that ends with ctx or as soon as gone is
+// closed: waits on a server (for /readyz, for Available) stop at once when
+// it exits instead of running to their deadline.
+func UntilGone(ctx context.Context, gone <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-gone:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // WaitReady is PollReadyz for a child process.
 func (p *Process) WaitReady(ctx context.Context, client *http.Client, host, what string) error {
 	return PollReadyz(ctx, client, host, what, p.exited, func() error { return errors.New(p.ExitReason()) })

@@ -218,15 +218,8 @@ func (r *run) register(ctx context.Context, local deploy.Local, serving *deploy.
 	for _, v := range local.Versions {
 		names = append(names, deploy.APIServiceName(local.Group, v))
 	}
-	waitCtx, stop := context.WithCancel(ctx)
+	waitCtx, stop := childprocess.UntilGone(ctx, r.server.Exited())
 	defer stop()
-	go func() {
-		select {
-		case <-r.server.Exited():
-			stop()
-		case <-waitCtx.Done():
-		}
-	}()
 	if err := deploy.WaitAvailable(waitCtx, r.cp.Admin, names, r.indented()); err != nil {
 		select {
 		case <-r.server.Exited():
