@@ -11,8 +11,6 @@ package mapkeys
 import (
 	"context"
 	"fmt"
-	"net"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -61,15 +59,7 @@ func processCPU() time.Duration {
 }
 
 func startAggkit(b *testing.B) kubernetes.Interface {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cp, err := inprocess.Start(context.Background(), filepath.Join(b.TempDir(), "aggkit"), listener)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = cp.Stop() })
+	cp := inprocess.StartForTest(context.Background(), b)
 	cfg := rest.CopyConfig(cp.Admin)
 	cfg.QPS, cfg.Burst = -1, -1
 	client, err := kubernetes.NewForConfig(cfg)

@@ -55,15 +55,7 @@ func BenchmarkGet(b *testing.B) {
 	klog.LogToStderr(false)
 	ctx := b.Context()
 	dir := b.TempDir()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cp, err := inprocess.Start(ctx, filepath.Join(dir, "controlplane"), listener)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cp.Stop() })
+	cp := inprocess.StartForTest(ctx, b)
 
 	serving, err := deploy.LoadOrCreateServing(filepath.Join(dir, "pki"), "bench", "bench", net.IPv4(127, 0, 0, 1))
 	if err != nil {

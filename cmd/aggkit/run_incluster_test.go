@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,16 +40,7 @@ func TestRunInClusterAgainstAggkit(t *testing.T) {
 // once /readyz is ok.
 func startDeployTarget(t *testing.T) string {
 	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cp, err := inprocess.Start(ctx, filepath.Join(t.TempDir(), "aggkit"), listener)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
-	return cp.AdminKubeconfig
+	return inprocess.StartForTest(ctx, t).AdminKubeconfig
 }

@@ -2,9 +2,7 @@ package aggregator_test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,15 +22,7 @@ func TestTwoControlPlanesKeepTheirMetrics(t *testing.T) {
 	groups := []string{"first.example.com", "second.example.com"}
 	var admins []*rest.Config
 	for _, group := range groups {
-		listener, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cp, err := inprocess.Start(ctx, filepath.Join(t.TempDir(), "controlplane"), listener)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cp.Stop() })
+		cp := inprocess.StartForTest(ctx, t)
 		// Nothing listens at port 1: the APIService stays unavailable and
 		// its gauge is 1.
 		local := deploy.Local{Name: "nobody", Namespace: "nobody", Group: group, Versions: []string{"v1"},

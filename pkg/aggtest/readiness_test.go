@@ -31,15 +31,7 @@ func TestServerNotReadyWithoutRequestHeaderCA(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp, err := inprocess.Start(ctx, filepath.Join(dir, "controlplane"), listener)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
+	cp := inprocess.StartForTest(ctx, t)
 
 	core := kubernetes.NewForConfigOrDie(cp.Admin).CoreV1().ConfigMaps("kube-system")
 	cm, err := core.Get(ctx, "extension-apiserver-authentication", metav1.GetOptions{})

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
+	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -131,4 +133,21 @@ func (cp *ControlPlane) Stop() error {
 		return cp.err
 	}
 	return nil
+}
+
+// StartForTest starts a control plane on a free loopback port with its data
+// in a temporary folder of tb, stops it when tb ends, and fails tb if it
+// does not start.
+func StartForTest(ctx context.Context, tb testing.TB) *ControlPlane {
+	tb.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cp, err := Start(ctx, filepath.Join(tb.TempDir(), "controlplane"), listener)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = cp.Stop() })
+	return cp
 }
