@@ -230,7 +230,7 @@ func TestDoctor(t *testing.T) {
 
 	t.Run("tls: caBundle of an unknown authority", func(t *testing.T) {
 		report, out := s.runDoctor(t, apiWrongCA)
-		expectBroken(t, report, out, doctor.LinkTLS, []string{`issued by "CN=test-serving-ca"`, "does not verify", "unknown authority", "a different CA of the same name"},
+		expectBroken(t, report, out, doctor.LinkTLS, []string{`issued by "CN=api.wardle-serving-ca"`, "does not verify", "unknown authority", "a different CA of the same name"},
 			[]string{"spec.caBundle", "kubectl patch apiservice " + apiWrongCA})
 	})
 
