@@ -20,6 +20,9 @@ func TestWorkflowFromEmptyFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := framework.DownloadModules(); err != nil {
+		t.Fatal(err)
+	}
 	// Everything comes from the module cache and the aggkit source.
 	t.Setenv("GOPROXY", "off")
 	t.Setenv("GOFLAGS", "")

@@ -109,3 +109,18 @@ func BuildPackage(pkg string) (string, error) {
 	})
 	return r.path, r.err
 }
+
+var downloadOnce = sync.OnceValue(func() error {
+	cmd := exec.Command("go", "mod", "download")
+	cmd.Dir = moduleRoot()
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod download: %v\n%s", err, output)
+	}
+	return nil
+})
+
+// DownloadModules puts every module of aggkit's go.mod in the module cache,
+// its tool dependencies (the code generators) too, which building and
+// testing aggkit leave out on a fresh machine. Tests that go offline
+// (GOPROXY=off) call it first.
+func DownloadModules() error { return downloadOnce() }
