@@ -22,18 +22,6 @@ import (
 // create token default` and many manifests assume it.
 const defaultServiceAccountName = "default"
 
-// runDefaultServiceAccounts ensures every active namespace has its default
-// service account, until ctx ends.
-func (s *Server) runDefaultServiceAccounts(ctx context.Context) {
-	c, err := newDefaultServiceAccounts(s.Informers, s.Client)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	s.Informers.Start(ctx.Done())
-	c.Run(ctx, 1)
-}
-
 // defaultServiceAccounts is the controller: namespace events, and deletions
 // of a default account, queue the namespace; sync creates what is missing.
 type defaultServiceAccounts struct {

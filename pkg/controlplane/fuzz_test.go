@@ -182,8 +182,9 @@ func FuzzCreate(f *testing.F) {
 func FuzzPatch(f *testing.F) {
 	ft := startFuzzTarget(f)
 	ctx := context.Background()
+	_, codecs := newScheme()
 	for _, b := range ft.resources {
-		body, err := runtime.Encode(ft.codecs.LegacyCodec(b.gvr.GroupVersion()), b.sample)
+		body, err := runtime.Encode(codecs.LegacyCodec(b.gvr.GroupVersion()), b.sample)
 		if err != nil {
 			f.Fatal(err)
 		}

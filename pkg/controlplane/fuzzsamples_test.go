@@ -34,7 +34,7 @@ type builtin struct {
 func builtinResources(tb testing.TB) []builtin {
 	tb.Helper()
 	var all []builtin
-	defs := append(storedResources(), namespaceResource())
+	defs := storedResources()
 	for _, def := range defs {
 		sample, ok := fuzzSamples[def.plural]
 		if !ok {

@@ -19,7 +19,7 @@ import (
 // metadata.name on create, and an update from another kind must be refused.
 // A resource declared without kind(...) fails here and when storage is built.
 func TestEveryResourceIsValidated(t *testing.T) {
-	defs := append(storedResources(), namespaceResource())
+	defs := storedResources()
 	for _, d := range defs {
 		t.Run(d.plural, func(t *testing.T) {
 			if d.hooks == nil || d.newFunc == nil || d.newListFunc == nil {
@@ -42,7 +42,7 @@ func TestEveryResourceIsValidated(t *testing.T) {
 // storage is not built for a resource that has no defaults and validation.
 func TestResourceWithoutKindIsRefused(t *testing.T) {
 	d := &resource{gv: corev1.SchemeGroupVersion, plural: "pods", singular: "pod", namespaced: true}
-	if _, err := d.storage(runtime.NewScheme(), nil); err == nil {
+	if _, err := d.storage(&dependencies{scheme: runtime.NewScheme()}); err == nil {
 		t.Fatal("storage built for a resource declared without kind(...)")
 	}
 }
@@ -59,7 +59,7 @@ func hasError(errs field.ErrorList, typ field.ErrorType, path string) bool {
 // hooksFor finds the hooks of the served resource of obj's Go type.
 func hooksFor(t *testing.T, obj runtime.Object) hooks {
 	t.Helper()
-	for _, d := range append(storedResources(), namespaceResource()) {
+	for _, d := range storedResources() {
 		if reflect.TypeOf(d.newFunc()) == reflect.TypeOf(obj) {
 			return d.hooks
 		}

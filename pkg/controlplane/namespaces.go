@@ -19,10 +19,10 @@ import (
 	"github.com/aggkit/aggkit/pkg/registry"
 )
 
-// namespaceResource declares namespaces; namespaceStorage adds what sets
-// them apart: deletion goes through the Terminating phase while the
-// namespace deletion controller empties them, and spec.finalizers change
-// only through the finalize subresource.
+// namespaceResource declares namespaces. What sets them apart (wrap,
+// namespaceLifecycle): deletion goes through the Terminating phase while
+// the namespace deletion controller empties them, and spec.finalizers
+// change only through the finalize subresource.
 func namespaceResource() *resource {
 	return &resource{gv: corev1.SchemeGroupVersion, plural: "namespaces", singular: "namespace", shortNames: []string{"ns"}, status: true,
 		kindFuncs: kind[corev1.Namespace, corev1.NamespaceList](defaults.SetDefaultsNamespace, validation.ValidateNamespace, validation.ValidateNamespaceUpdate),
@@ -39,18 +39,20 @@ func namespaceResource() *resource {
 		prepareUpdate: func(obj, old runtime.Object) {
 			obj.(*corev1.Namespace).Spec.Finalizers = old.(*corev1.Namespace).Spec.Finalizers
 		},
+		wrap: namespaceLifecycle,
 	}
 }
 
-// namespaceStorage replaces the plain stores of namespaces with ones that
-// implement Kubernetes' namespace lifecycle.
-func namespaceStorage(paths map[string]rest.Storage) {
-	main := paths["namespaces"].(*REST)
-	finalizeStore := *main.Store
-	finalizeStore.UpdateStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
-	finalizeStore.ResetFieldsStrategy = finalizeStrategy{main.Store.UpdateStrategy.(strategy)}
-	paths["namespaces"] = &namespaceREST{REST: main}
+// namespaceLifecycle serves namespaces through namespaceREST and adds
+// namespaces/finalize.
+func namespaceLifecycle(deps *dependencies, plain *REST, paths map[string]rest.Storage) error {
+	finalize := finalizeStrategy{newStrategy(deps.scheme, plain.def)}
+	finalizeStore := *plain.Store
+	finalizeStore.UpdateStrategy = finalize
+	finalizeStore.ResetFieldsStrategy = finalize
+	paths["namespaces"] = &namespaceREST{REST: plain}
 	paths["namespaces/finalize"] = &registry.StatusREST{Store: &finalizeStore, WrapUpdate: patchErrors}
+	return nil
 }
 
 // finalizeStrategy takes only spec.finalizers from a write to

@@ -38,6 +38,12 @@ type resource struct {
 	prepareCreate func(obj runtime.Object)
 	// prepareUpdate, when set, carries over what an update may not change.
 	prepareUpdate func(obj, old runtime.Object)
+	// wrap, when set, gives the resource behaviour beyond the generic store
+	// (namespaces' lifecycle, services' allocation, RBAC's escalation
+	// checks). paths holds plain at the plural, and the status subresource
+	// if declared; wrap replaces or adds entries, and may ask for
+	// post-start hooks and destroy functions through deps.
+	wrap func(deps *dependencies, plain *REST, paths map[string]rest.Storage) error
 }
 
 // REST is the storage of one built-in resource: a generic registry store
@@ -55,12 +61,12 @@ func (r *REST) Categories() []string { return r.def.categories }
 
 // storage builds the REST storage of the resource and its subresources,
 // keyed by path as APIGroupInfo wants them.
-func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+func (d *resource) storage(deps *dependencies) (map[string]rest.Storage, error) {
 	gr := d.gv.WithResource(d.plural).GroupResource()
 	if d.hooks == nil {
 		return nil, fmt.Errorf("storage for %s: declared without kind(...): no defaults or validation", gr)
 	}
-	strat := newStrategy(scheme, d)
+	strat := newStrategy(deps.scheme, d)
 	store := &genericregistry.Store{
 		NewFunc:                   d.newFunc,
 		NewListFunc:               d.newListFunc,
@@ -72,23 +78,29 @@ func (d *resource) storage(scheme *runtime.Scheme, opts generic.RESTOptionsGette
 		ResetFieldsStrategy:       strat,
 		TableConvertor:            registry.TableConvertor{Columns: d.columns},
 	}
-	storeOpts := &generic.StoreOptions{RESTOptions: opts}
+	storeOpts := &generic.StoreOptions{RESTOptions: deps.restOptions}
 	if d.fieldSet != nil {
 		storeOpts.AttrFunc = d.attrs
-		if err := d.registerFieldSelectors(scheme); err != nil {
+		if err := d.registerFieldSelectors(deps.scheme); err != nil {
 			return nil, err
 		}
 	}
 	if err := store.CompleteWithOptions(storeOpts); err != nil {
 		return nil, fmt.Errorf("storage for %s: %w", gr, err)
 	}
-	paths := map[string]rest.Storage{d.plural: &REST{Store: store, def: d}}
+	plain := &REST{Store: store, def: d}
+	paths := map[string]rest.Storage{d.plural: plain}
 	if d.status {
 		statusStore := *store
 		status := statusStrategy{strat}
 		statusStore.UpdateStrategy = status
 		statusStore.ResetFieldsStrategy = status
 		paths[d.plural+"/status"] = &registry.StatusREST{Store: &statusStore, WrapUpdate: patchErrors}
+	}
+	if d.wrap != nil {
+		if err := d.wrap(deps, plain, paths); err != nil {
+			return nil, fmt.Errorf("storage for %s: %w", gr, err)
+		}
 	}
 	return paths, nil
 }

@@ -13,24 +13,32 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/aggkit/aggkit/pkg/controlplane/defaults"
 	"github.com/aggkit/aggkit/pkg/controlplane/validation"
+	"github.com/aggkit/aggkit/pkg/rbac"
+	"github.com/aggkit/aggkit/pkg/rbac/escalation"
 	"github.com/aggkit/aggkit/pkg/registry"
 )
 
 // storedResources declares every built-in resource kept in etcd. Adding
-// one is a few lines here plus its defaults and validation.
+// one is a few lines here plus its defaults and validation; behaviour
+// beyond the generic store is its wrap.
 func storedResources() []*resource {
 	core, disc, coord, rbac := corev1.SchemeGroupVersion, discoveryv1.SchemeGroupVersion, coordinationv1.SchemeGroupVersion, rbacv1.SchemeGroupVersion
 	adm, fc := admissionregistrationv1.SchemeGroupVersion, flowcontrolv1.SchemeGroupVersion
 	return []*resource{
+		namespaceResource(), // namespaces.go
 		{gv: core, plural: "services", singular: "service", namespaced: true, shortNames: []string{"svc"}, categories: []string{"all"}, status: true,
 			kindFuncs: kind[corev1.Service, corev1.ServiceList](defaults.SetDefaultsService, validation.ValidateService, validation.ValidateServiceUpdate),
 			columns:   serviceColumns,
 			prepareUpdate: func(obj, old runtime.Object) {
 				defaults.PreserveServiceAllocations(obj.(*corev1.Service), old.(*corev1.Service))
-			}},
+			},
+			wrap: allocateServiceIPs}, // services.go
 		{gv: core, plural: "endpoints", singular: "endpoints", namespaced: true, shortNames: []string{"ep"}, allowCreateOnUpdate: true,
 			kindFuncs: kind[corev1.Endpoints, corev1.EndpointsList](defaults.SetDefaultsEndpoints, validation.ValidateEndpoints, validation.ValidateEndpointsUpdate),
 			columns:   []registry.Column{{Name: "Endpoints", Type: "string", Cell: func(o runtime.Object) any { return endpointsCell(o.(*corev1.Endpoints)) }}}},
@@ -69,21 +77,25 @@ func storedResources() []*resource {
 				return ""
 			}}}},
 		{gv: rbac, plural: "roles", singular: "role", namespaced: true,
-			kindFuncs: kind[rbacv1.Role, rbacv1.RoleList](defaults.SetDefaultsRole, validation.ValidateRole, validation.ValidateRoleUpdate)},
+			kindFuncs: kind[rbacv1.Role, rbacv1.RoleList](defaults.SetDefaultsRole, validation.ValidateRole, validation.ValidateRoleUpdate),
+			wrap:      preventEscalation(escalation.NewRoleStorage)},
 		{gv: rbac, plural: "rolebindings", singular: "rolebinding", namespaced: true,
 			kindFuncs: kind[rbacv1.RoleBinding, rbacv1.RoleBindingList](defaults.SetDefaultsRoleBinding, validation.ValidateRoleBinding, validation.ValidateRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.RoleBinding)
 				return b.RoleRef, b.Subjects
-			})},
+			}),
+			wrap: preventEscalation(escalation.NewRoleBindingStorage)},
 		{gv: rbac, plural: "clusterroles", singular: "clusterrole",
-			kindFuncs: kind[rbacv1.ClusterRole, rbacv1.ClusterRoleList](defaults.SetDefaultsClusterRole, validation.ValidateClusterRole, validation.ValidateClusterRoleUpdate)},
+			kindFuncs: kind[rbacv1.ClusterRole, rbacv1.ClusterRoleList](defaults.SetDefaultsClusterRole, validation.ValidateClusterRole, validation.ValidateClusterRoleUpdate),
+			wrap:      preventEscalation(escalation.NewClusterRoleStorage)},
 		{gv: rbac, plural: "clusterrolebindings", singular: "clusterrolebinding",
 			kindFuncs: kind[rbacv1.ClusterRoleBinding, rbacv1.ClusterRoleBindingList](defaults.SetDefaultsClusterRoleBinding, validation.ValidateClusterRoleBinding, validation.ValidateClusterRoleBindingUpdate),
 			columns: bindingColumns(func(o runtime.Object) (rbacv1.RoleRef, []rbacv1.Subject) {
 				b := o.(*rbacv1.ClusterRoleBinding)
 				return b.RoleRef, b.Subjects
-			})},
+			}),
+			wrap: preventEscalation(escalation.NewClusterRoleBindingStorage)},
 		{gv: adm, plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", categories: []string{"api-extensions"},
 			kindFuncs: kind[admissionregistrationv1.ValidatingWebhookConfiguration, admissionregistrationv1.ValidatingWebhookConfigurationList](defaults.SetDefaultsValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfiguration, validation.ValidateValidatingWebhookConfigurationUpdate),
 			columns: []registry.Column{{Name: "Webhooks", Type: "integer", Cell: func(o runtime.Object) any {
@@ -129,6 +141,16 @@ func storedResources() []*resource {
 			columns: []registry.Column{{Name: "Type", Type: "string", Cell: func(o runtime.Object) any {
 				return string(o.(*flowcontrolv1.PriorityLevelConfiguration).Spec.Type)
 			}}}},
+	}
+}
+
+// preventEscalation is the wrap of roles and bindings: nobody grants,
+// through a role or a binding, more than they hold, unless they may
+// escalate or bind (pkg/rbac/escalation, against the server's authorizer).
+func preventEscalation(guarded func(*genericregistry.Store, rbac.AuthorizationRuleResolver, authorizer.Authorizer) *escalation.Storage) func(*dependencies, *REST, map[string]rest.Storage) error {
+	return func(deps *dependencies, plain *REST, paths map[string]rest.Storage) error {
+		paths[plain.def.plural] = escalationREST{guarded(plain.Store, deps.rbacResolver, deps.authz)}
+		return nil
 	}
 }
 

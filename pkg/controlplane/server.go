@@ -1,53 +1,39 @@
 package controlplane
 
 import (
-	"net/http"
-
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
-	apirequest "k8s.io/apiserver/pkg/endpoints/request"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"net"
-	"strconv"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
-	authzunion "k8s.io/apiserver/pkg/authorization/union"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	apirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/metadata"
 	restclient "k8s.io/client-go/rest"
 	basecompatibility "k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
 
 	"github.com/aggkit/aggkit/pkg/aggregator"
 	"github.com/aggkit/aggkit/pkg/aggregator/localapis"
-	"github.com/aggkit/aggkit/pkg/controlplane/nsdelete"
 	"github.com/aggkit/aggkit/pkg/controlplane/reviews"
 	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/pkg/openapi"
-	"github.com/aggkit/aggkit/pkg/rbac"
-	"github.com/aggkit/aggkit/pkg/rbac/aggregation"
 	"github.com/aggkit/aggkit/pkg/rbac/bootstrap"
-	"github.com/aggkit/aggkit/pkg/rbac/escalation"
 )
 
 // kubernetesVersion is the Kubernetes minor whose API this control plane
@@ -57,8 +43,6 @@ const kubernetesVersion = "1.37"
 // Server is a running built-in control plane.
 type Server struct {
 	opts    *Options
-	scheme  *runtime.Scheme
-	codecs  serializer.CodecFactory
 	etcd    *etcd.Embedded
 	generic *genericapiserver.GenericAPIServer
 
@@ -75,10 +59,7 @@ type Server struct {
 	// URL is where the server listens, as https://host:port.
 	URL string
 
-	authn        *authentication
-	authz        authorizer.Authorizer
-	rules        authorizer.RuleResolver
-	rbacResolver *rbac.Resolver
+	authn *authentication
 	// aggregator is built before the generic server, whose filter chains
 	// send requests for remote APIServices to its proxy (handlerChain).
 	aggregator *aggregator.Aggregator
@@ -87,6 +68,12 @@ type Server struct {
 // New prepares the control plane: certificates, storage (starting embedded
 // etcd unless --etcd-servers is given), authentication, authorization and
 // every built-in API. Run starts serving.
+//
+// The order is what each step needs: storage and the loopback client give
+// the shared dependencies (client, informers, authorizer); the stored
+// resources need those (RBAC's escalation checks need the authorizer);
+// authentication needs the service-account store; the reviews need
+// authentication. Every informer is asked for here, before the one start.
 func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if errs := o.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -95,9 +82,9 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 		return nil, fmt.Errorf("certificates under %s: %w", o.DataDir, err)
 	}
 	s = &Server{opts: o}
-	s.scheme, s.codecs = newScheme()
+	scheme, codecs := newScheme()
 
-	cfg := genericapiserver.NewRecommendedConfig(s.codecs)
+	cfg := genericapiserver.NewRecommendedConfig(codecs)
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(kubernetesVersion, "", "")
 	cfg.FeatureGate = o.FeatureGate
 	if cfg.FeatureGate == nil { // Options not from NewOptions
@@ -132,22 +119,31 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 			}
 		}()
 	}
-	if err := s.applyStorage(&cfg.Config); err != nil {
+	if err := s.applyStorage(&cfg.Config, scheme, codecs); err != nil {
 		return nil, err
 	}
 
-	s.LoopbackConfig = cfg.LoopbackClientConfig
-	if s.Client, err = kubernetes.NewForConfig(s.LoopbackConfig); err != nil {
+	// What every API and controller below is built from.
+	deps, err := newDependencies(o, scheme, codecs, &cfg.Config, s.etcdServers())
+	if err != nil {
 		return nil, err
 	}
-	s.Informers = informers.NewSharedInformerFactory(s.Client, 0)
-	cfg.SharedInformerFactory = s.Informers
-	cfg.ClientConfig = s.LoopbackConfig
+	defer func() {
+		if err != nil {
+			deps.release()
+		}
+	}()
+	s.LoopbackConfig, s.Client, s.Informers = deps.loopback, deps.client, deps.informers
+	cfg.ClientConfig = deps.loopback
+	// The generic server starts the factory in its post-start hook
+	// generic-apiserver-start-informers, and /readyz waits for its caches.
+	cfg.SharedInformerFactory = deps.informers
+	cfg.Authorization.Authorizer, cfg.RuleResolver = deps.authz, deps.rules
 	if o.EnablePriorityAndFairness {
 		cfg.FlowControl = s.flowControl()
 	}
 	if s.aggregator, err = aggregator.New(aggregator.Config{
-		Codecs: s.codecs, LoopbackConfig: s.LoopbackConfig, KubeInformers: s.Informers,
+		Codecs: codecs, LoopbackConfig: deps.loopback, KubeInformers: deps.informers,
 		ProxyClientCertFile: o.ProxyClientCertFile, ProxyClientKeyFile: o.ProxyClientKeyFile,
 		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
 		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
@@ -158,11 +154,11 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	}
 	cfg.BuildHandlerChainFunc = handlerChain(s.aggregator.Proxy)
 
-	stored, err := s.buildStoredResources(cfg.RESTOptionsGetter)
+	stored, err := buildStoredResources(deps)
 	if err != nil {
 		return nil, err
 	}
-	saTokens, tokenREST, err := s.serviceAccountTokens(stored)
+	saTokens, tokenREST, err := serviceAccountTokens(o, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -175,36 +171,38 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if err := cfg.Authentication.ApplyClientCert(s.authn.clientCA, cfg.SecureServing); err != nil {
 		return nil, err
 	}
-	if err := s.buildAuthorization(); err != nil {
-		return nil, err
-	}
-	cfg.Authorization.Authorizer = s.authz
-	cfg.RuleResolver = s.rules
-	s.preventEscalation(stored)
-	if err := s.addReviews(stored, tokenREST); err != nil {
+	reviewed, err := reviewStorage(deps, s.authn, tokenREST)
+	if err != nil {
 		return nil, err
 	}
 
-	if cfg.AdmissionControl, err = s.admission(); err != nil {
+	if cfg.AdmissionControl, err = namespaceAdmission(deps); err != nil {
+		return nil, err
+	}
+	controllers, err := newControllers(deps)
+	if err != nil {
 		return nil, err
 	}
 
-	namer := openapinamer.NewDefinitionNamer(s.scheme)
+	namer := openapinamer.NewDefinitionNamer(scheme)
 	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIConfig.Info.Title = "aggkit"
 	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title = "aggkit"
 
-	if s.generic, err = cfg.Complete().New("aggkit", notFound(s.codecs)); err != nil {
+	if s.generic, err = cfg.Complete().New("aggkit", notFound(codecs)); err != nil {
 		return nil, err
 	}
-	if err := s.installAPIs(stored, cfg.RESTOptionsGetter); err != nil {
+	if err := installAPIs(s.generic, deps, stored, reviewed); err != nil {
 		return nil, err
 	}
 	if err := s.aggregator.Install(s.generic); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}
-	s.addPostStartHooks()
+	if err := deps.addTo(s.generic); err != nil {
+		return nil, err
+	}
+	s.addPostStartHooks(controllers)
 	if s.AdminKubeconfig, err = o.writeAdminKubeconfig(s.URL); err != nil {
 		return nil, fmt.Errorf("admin kubeconfig: %w", err)
 	}
@@ -223,104 +221,62 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
-// buildAuthorization lets system:masters do anything and everyone else
-// what RBAC grants, as kube-apiserver's default does.
-func (s *Server) buildAuthorization() error {
-	masters := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
-	s.rbacResolver = rbac.NewResolverFromInformers(s.Informers.Rbac().V1())
-	rbacAuthz := rbac.New(s.rbacResolver)
-	authz, err := authzunion.New(
-		authzunion.NamedAuthorizer{AuthorizerName: "system:masters", Authorizer: masters},
-		authzunion.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: rbacAuthz},
-	)
-	if err != nil {
-		return err
-	}
-	s.authz, s.rules = authz, rbacAuthz
-	return nil
-}
-
-// preventEscalation wraps the RBAC stores so that nobody grants, through a
-// role or a binding, more than they hold, unless they may escalate or bind.
-func (s *Server) preventEscalation(all apiStorage) {
-	paths := all[rbacv1.SchemeGroupVersion]
-	store := func(name string) *genericregistry.Store { return paths[name].(*REST).Store }
-	paths["roles"] = escalationREST{escalation.NewRoleStorage(store("roles"), s.rbacResolver, s.authz)}
-	paths["clusterroles"] = escalationREST{escalation.NewClusterRoleStorage(store("clusterroles"), s.rbacResolver, s.authz)}
-	paths["rolebindings"] = escalationREST{escalation.NewRoleBindingStorage(store("rolebindings"), s.rbacResolver, s.authz)}
-	paths["clusterrolebindings"] = escalationREST{escalation.NewClusterRoleBindingStorage(store("clusterrolebindings"), s.rbacResolver, s.authz)}
-}
-
-// addReviews adds the review APIs and serviceaccounts/token, which answer
-// from the server's authenticator and authorizer rather than storage.
-func (s *Server) addReviews(all apiStorage, tokenREST rest.Storage) error {
+// reviewStorage is the APIs that answer from the server's authenticator
+// and authorizer rather than storage: serviceaccounts/token, TokenReview,
+// SelfSubjectReview and the access reviews.
+func reviewStorage(deps *dependencies, authn *authentication, tokenREST rest.Storage) (apiStorage, error) {
+	all := apiStorage{}
 	if err := all.add(corev1.SchemeGroupVersion, map[string]rest.Storage{"serviceaccounts/token": tokenREST}); err != nil {
-		return err
+		return nil, err
 	}
-	tokenReviews := reviews.TokenAuthenticatorRequest(s.authn.tokens)
-	if err := all.add(authenticationv1.SchemeGroupVersion, reviews.AuthenticationStorage(tokenReviews, s.opts.apiAudiences())); err != nil {
-		return err
+	tokenReviews := reviews.TokenAuthenticatorRequest(authn.tokens)
+	if err := all.add(authenticationv1.SchemeGroupVersion, reviews.AuthenticationStorage(tokenReviews, deps.opts.apiAudiences())); err != nil {
+		return nil, err
 	}
-	return all.add(authorizationv1.SchemeGroupVersion, reviews.AuthorizationStorage(s.authz, s.rules))
+	if err := all.add(authorizationv1.SchemeGroupVersion, reviews.AuthorizationStorage(deps.authz, deps.rules)); err != nil {
+		return nil, err
+	}
+	return all, nil
 }
 
-// admission refuses writes into namespaces that do not exist or are being
+// namespaceAdmission refuses writes into namespaces that do not exist or are being
 // deleted, as kube-apiserver's NamespaceLifecycle does.
-func (s *Server) admission() (admission.Interface, error) {
+func namespaceAdmission(deps *dependencies) (admission.Interface, error) {
 	immortal := sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic)
 	ns, err := lifecycle.NewLifecycle(immortal)
 	if err != nil {
 		return nil, err
 	}
-	ns.SetExternalKubeClientSet(s.Client)
-	ns.SetExternalKubeInformerFactory(s.Informers)
+	ns.SetExternalKubeClientSet(deps.client)
+	ns.SetExternalKubeInformerFactory(deps.informers)
 	if err := ns.ValidateInitialization(); err != nil {
 		return nil, err
 	}
 	return ns, nil
 }
 
-func (s *Server) addPostStartHooks() {
-	s.generic.AddPostStartHookOrDie("start-aggkit-informers", func(ctx genericapiserver.PostStartHookContext) error {
-		s.Informers.Start(ctx.Done())
-		return nil
-	})
+// addPostStartHooks adds the bootstrap steps and runs the controllers
+// (built in New, see newControllers) once the server serves.
+func (s *Server) addPostStartHooks(controllers []controller) {
+	for _, c := range controllers {
+		s.generic.AddPostStartHookOrDie(c.name, func(ctx genericapiserver.PostStartHookContext) error {
+			go c.run(ctx)
+			return nil
+		})
+	}
 	s.generic.AddPostStartHookOrDie("bootstrap-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
 		if err := retryUntilReady(ctx, "bootstrap-namespaces", s.ensureNamespaces); err != nil {
 			return err
 		}
 		return retryUntilReady(ctx, "kubernetes-service", s.ensureKubernetesService)
 	})
-	s.generic.AddPostStartHookOrDie("default-serviceaccounts", func(ctx genericapiserver.PostStartHookContext) error {
-		go s.runDefaultServiceAccounts(ctx)
-		return nil
-	})
 	s.generic.AddPostStartHookOrDie("rbac/bootstrap-roles", func(ctx genericapiserver.PostStartHookContext) error {
 		return retryUntilReady(ctx, "rbac/bootstrap-roles", func(ctx context.Context) error {
 			return bootstrap.Ensure(ctx, s.Client)
 		})
 	})
-	s.generic.AddPostStartHookOrDie("rbac/aggregate-cluster-roles", func(ctx genericapiserver.PostStartHookContext) error {
-		controller, err := aggregation.NewController(s.Informers.Rbac().V1().ClusterRoles(), s.Client.RbacV1())
-		if err != nil {
-			return err
-		}
-		s.Informers.Start(ctx.Done())
-		go controller.Run(ctx, 1)
-		return nil
-	})
 	s.generic.AddPostStartHookOrDie(flowControlBootstrapHook, s.keepFlowControlBootstrap)
 	s.generic.AddPostStartHookOrDie(localapis.PostStartHookName, localapis.PostStartHook(servedVersions()))
-	s.generic.AddPostStartHookOrDie("namespace-deletion", func(ctx genericapiserver.PostStartHookContext) error {
-		md, err := metadata.NewForConfig(s.LoopbackConfig)
-		if err != nil {
-			return err
-		}
-		controller := nsdelete.New(s.Client, md, s.Client.Discovery(), s.Informers.Core().V1().Namespaces())
-		s.Informers.Start(ctx.Done())
-		go controller.Run(ctx, 2)
-		return nil
-	})
 	s.generic.AddPostStartHookOrDie("extension-apiserver-authentication", func(ctx genericapiserver.PostStartHookContext) error {
 		go s.publishAuthenticationConfig(ctx)
 		return nil

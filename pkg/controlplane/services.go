@@ -21,21 +21,23 @@ import (
 // allocation (package ipalloc) in its create, update and delete.
 type serviceREST struct {
 	*REST
-	alloc     *ipalloc.ServiceAllocator
-	client    *clientv3.Client
-	closeOnce sync.Once
+	alloc *ipalloc.ServiceAllocator
 }
 
-// serviceStorage replaces the plain Service store by one that allocates.
-// The status store was copied from it before, so status writes do not.
-func (s *Server) serviceStorage(paths map[string]rest.Storage) error {
-	cidr, err := ipalloc.ParseServiceCIDR(s.opts.ServiceClusterIPRange)
+// allocateServiceIPs is the wrap of services: the plain Service store
+// becomes one that allocates (the status store was copied from it before,
+// so status writes do not). The allocations are repaired before the
+// server reports ready, then periodically; the allocator's etcd client is
+// closed with the server.
+func allocateServiceIPs(deps *dependencies, plain *REST, paths map[string]rest.Storage) error {
+	o := deps.opts
+	cidr, err := ipalloc.ParseServiceCIDR(o.ServiceClusterIPRange)
 	if err != nil {
 		return fmt.Errorf("--service-cluster-ip-range: %w", err)
 	}
-	cfg := clientv3.Config{Endpoints: s.etcdServers(), DialTimeout: 20 * time.Second, Logger: zap.NewNop()}
-	if o := s.opts.Etcd; o.CAFile != "" || o.CertFile != "" {
-		if cfg.TLS, err = (transport.TLSInfo{CertFile: o.CertFile, KeyFile: o.KeyFile, TrustedCAFile: o.CAFile}).ClientConfig(); err != nil {
+	cfg := clientv3.Config{Endpoints: deps.etcdServers, DialTimeout: 20 * time.Second, Logger: zap.NewNop()}
+	if e := o.Etcd; e.CAFile != "" || e.CertFile != "" {
+		if cfg.TLS, err = (transport.TLSInfo{CertFile: e.CertFile, KeyFile: e.KeyFile, TrustedCAFile: e.CAFile}).ClientConfig(); err != nil {
 			return fmt.Errorf("etcd TLS for service allocation: %w", err)
 		}
 	}
@@ -43,15 +45,17 @@ func (s *Server) serviceStorage(paths map[string]rest.Storage) error {
 	if err != nil {
 		return fmt.Errorf("etcd client for service allocation: %w", err)
 	}
-	alloc, err := ipalloc.NewServiceAllocator(ipalloc.Config{Client: client, Prefix: s.opts.Etcd.Prefix,
-		ClusterIPRange: cidr, NodePortRange: s.opts.ServiceNodePortRange})
+	alloc, err := ipalloc.NewServiceAllocator(ipalloc.Config{Client: client, Prefix: o.Etcd.Prefix,
+		ClusterIPRange: cidr, NodePortRange: o.ServiceNodePortRange})
 	if err != nil {
 		client.Close()
 		return err
 	}
-	main := paths["services"].(*REST)
-	alloc.Install(main.Store)
-	paths["services"] = &serviceREST{REST: main, alloc: alloc, client: client}
+	alloc.Install(plain.Store)
+	services := &serviceREST{REST: plain, alloc: alloc}
+	paths["services"] = services
+	deps.onDestroy(sync.OnceFunc(func() { client.Close() }))
+	deps.addPostStartHook("service-allocation-repair", services.repair)
 	return nil
 }
 
@@ -63,17 +67,14 @@ func (r *serviceREST) Update(ctx context.Context, name string, objInfo rest.Upda
 	})
 }
 
-// start repairs the allocations before the server reports ready, then
-// periodically, and closes the etcd client when the server is destroyed.
-func (r *serviceREST) start(server *genericapiserver.GenericAPIServer) {
-	server.RegisterDestroyFunc(func() { r.closeOnce.Do(func() { r.client.Close() }) })
-	server.AddPostStartHookOrDie("service-allocation-repair", func(ctx genericapiserver.PostStartHookContext) error {
-		if err := retryUntilReady(ctx, "service-allocation-repair", func(ctx context.Context) error {
-			return r.alloc.Repair(ctx, r)
-		}); err != nil {
-			return err
-		}
-		go r.alloc.RepairPeriodically(ctx, r, ipalloc.DefaultRepairPeriod)
-		return nil
-	})
+// repair repairs the allocations before the server reports ready, then
+// every ipalloc.DefaultRepairPeriod.
+func (r *serviceREST) repair(ctx genericapiserver.PostStartHookContext) error {
+	if err := retryUntilReady(ctx, "service-allocation-repair", func(ctx context.Context) error {
+		return r.alloc.Repair(ctx, r)
+	}); err != nil {
+		return err
+	}
+	go r.alloc.RepairPeriodically(ctx, r, ipalloc.DefaultRepairPeriod)
+	return nil
 }

@@ -6,10 +6,9 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
@@ -36,7 +35,7 @@ func servedVersions() []schema.GroupVersion {
 // applyStorage points the generic config at etcd through a storage factory
 // that encodes each group at its own version. (The simple factory has one
 // codec for everything and breaks as soon as a second group appears.)
-func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
+func (s *Server) applyStorage(cfg *genericapiserver.Config, scheme *runtime.Scheme, codecs serializer.CodecFactory) error {
 	servers := s.etcdServers()
 	etcdOpts := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig(s.opts.Etcd.Prefix, nil))
 	etcdOpts.StorageConfig.Transport.ServerList = servers
@@ -46,8 +45,8 @@ func (s *Server) applyStorage(cfg *genericapiserver.Config) error {
 
 	resources := serverstorage.NewResourceConfig()
 	resources.EnableVersions(servedVersions()...)
-	factory := serverstorage.NewDefaultStorageFactory(etcdOpts.StorageConfig, storageMediaType, s.codecs,
-		serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(s.scheme, cfg.EffectiveVersion), resources, nil)
+	factory := serverstorage.NewDefaultStorageFactory(etcdOpts.StorageConfig, storageMediaType, codecs,
+		serverstorage.NewDefaultResourceEncodingConfigForEffectiveVersion(scheme, cfg.EffectiveVersion), resources, nil)
 	if err := etcdOpts.ApplyWithStorageFactoryTo(factory, cfg); err != nil {
 		return fmt.Errorf("etcd %s: %w", strings.Join(servers, ","), err)
 	}
@@ -97,22 +96,14 @@ func (a apiStorage) add(gv schema.GroupVersion, paths map[string]rest.Storage) e
 }
 
 // buildStoredResources creates the etcd-backed storage of every built-in
-// resource. It needs only the storage configuration, so it runs before the
-// server exists; authentication needs the service-account store.
-func (s *Server) buildStoredResources(opts generic.RESTOptionsGetter) (apiStorage, error) {
+// resource, each with its own wrap. It runs before the generic server
+// exists: authentication needs the service-account store.
+func buildStoredResources(deps *dependencies) (apiStorage, error) {
 	all := apiStorage{}
-	for _, def := range append(storedResources(), namespaceResource()) {
-		paths, err := def.storage(s.scheme, opts)
+	for _, def := range storedResources() {
+		paths, err := def.storage(deps)
 		if err != nil {
 			return nil, err
-		}
-		switch def.plural {
-		case "namespaces":
-			namespaceStorage(paths)
-		case "services":
-			if err := s.serviceStorage(paths); err != nil {
-				return nil, err
-			}
 		}
 		if err := all.add(def.gv, paths); err != nil {
 			return nil, err
@@ -121,31 +112,38 @@ func (s *Server) buildStoredResources(opts generic.RESTOptionsGetter) (apiStorag
 	return all, nil
 }
 
-// installAPIs installs every group: core v1 at /api, the rest at /apis.
-func (s *Server) installAPIs(all apiStorage, opts generic.RESTOptionsGetter) error {
+// installAPIs installs every group from the storage of each part (stored
+// resources, reviews), refusing a path two parts both serve: core v1 at
+// /api, the rest at /apis, with the APIService registry.
+func installAPIs(server *genericapiserver.GenericAPIServer, deps *dependencies, parts ...apiStorage) error {
+	all := apiStorage{}
+	for _, part := range parts {
+		for gv, paths := range part {
+			if err := all.add(gv, paths); err != nil {
+				return err
+			}
+		}
+	}
 	var groups []*genericapiserver.APIGroupInfo
 	for _, gv := range servedVersions() {
 		paths := all[gv]
 		if len(paths) == 0 {
 			continue
 		}
-		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, s.scheme, runtime.NewParameterCodec(s.scheme), s.codecs)
+		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, deps.scheme, runtime.NewParameterCodec(deps.scheme), deps.codecs)
 		info.VersionedResourcesStorageMap[gv.Version] = paths
 		if gv.Group == "" {
-			if err := s.generic.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &info); err != nil {
+			if err := server.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &info); err != nil {
 				return fmt.Errorf("install %s: %w", gv, err)
 			}
 			continue
 		}
 		groups = append(groups, &info)
 	}
-	if services, ok := all[corev1.SchemeGroupVersion]["services"].(*serviceREST); ok {
-		services.start(s.generic)
-	}
-	apiServices, err := apiservice.NewAPIGroupInfo(s.scheme, s.codecs, opts)
+	apiServices, err := apiservice.NewAPIGroupInfo(deps.scheme, deps.codecs, deps.restOptions)
 	if err != nil {
 		return err
 	}
 	withPatchErrors(apiServices.VersionedResourcesStorageMap[apiregistrationv1.SchemeGroupVersion.Version])
-	return s.generic.InstallAPIGroups(append(groups, apiServices)...)
+	return server.InstallAPIGroups(append(groups, apiServices)...)
 }

@@ -15,25 +15,25 @@ import (
 // the serviceaccounts/token subresource over the stored resources, reading
 // through storage rather than a cache so a just-created account works at
 // once, as in kube-apiserver.
-func (s *Server) serviceAccountTokens(all apiStorage) (authenticator.Token, rest.Storage, error) {
-	core := all[corev1.SchemeGroupVersion]
+func serviceAccountTokens(o *Options, stored apiStorage) (authenticator.Token, rest.Storage, error) {
+	core := stored[corev1.SchemeGroupVersion]
 	getters := serviceaccount.StorageGetter{
 		ServiceAccounts: core["serviceaccounts"].(rest.Getter),
 		Secrets:         core["secrets"].(rest.Getter),
 	}
-	signer, err := serviceaccount.LoadSigningKeyFile(s.opts.ServiceAccountSigningKeyFile)
+	signer, err := serviceaccount.LoadSigningKeyFile(o.ServiceAccountSigningKeyFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--service-account-signing-key-file: %w", err)
 	}
 	var keys []crypto.PublicKey
-	for _, file := range s.opts.ServiceAccountKeyFiles {
+	for _, file := range o.ServiceAccountKeyFiles {
 		loaded, err := serviceaccount.LoadPublicKeysFile(file)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--service-account-key-file: %w", err)
 		}
 		keys = append(keys, loaded...)
 	}
-	issuer, err := serviceaccount.NewIssuer(s.opts.ServiceAccountIssuer, signer)
+	issuer, err := serviceaccount.NewIssuer(o.ServiceAccountIssuer, signer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,7 +44,7 @@ func (s *Server) serviceAccountTokens(all apiStorage) (authenticator.Token, rest
 		return nil, nil, err
 	}
 	tokenREST, err := serviceaccount.NewTokenREST(serviceaccount.TokenRESTConfig{
-		Issuer: issuer, MaxExpiration: s.opts.ServiceAccountMaxTokenExpiration, ServiceAccounts: getters, Secrets: getters,
+		Issuer: issuer, MaxExpiration: o.ServiceAccountMaxTokenExpiration, ServiceAccounts: getters, Secrets: getters,
 	})
 	if err != nil {
 		return nil, nil, err
