@@ -35,7 +35,8 @@ type Config struct {
 	// LoopbackConfig is a privileged client configuration for this server.
 	LoopbackConfig *rest.Config
 	// KubeInformers are the server's shared informers (Services, Endpoints,
-	// EndpointSlices); the aggregator registers its informers before they start.
+	// EndpointSlices); the aggregator registers its informers in New, and
+	// the server that owns the factory starts it.
 	KubeInformers informers.SharedInformerFactory
 	// ProxyClientCertFile and ProxyClientKeyFile are presented to backends.
 	ProxyClientCertFile, ProxyClientKeyFile string
@@ -191,7 +192,6 @@ func (a *Aggregator) Install(server *genericapiserver.GenericAPIServer) error {
 	server.AddPostStartHookOrDie("start-aggregator-informers", func(ctx genericapiserver.PostStartHookContext) error {
 		go proxyCert.Run(ctx, 1)
 		apiInformers.Start(ctx.Done())
-		cfg.KubeInformers.Start(ctx.Done())
 		return nil
 	})
 	// A restarting replica must not answer 404 for a registered APIService
