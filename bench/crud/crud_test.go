@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/pkg/etcd"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
@@ -130,26 +131,18 @@ func startWardle(b *testing.B, a *framework.Aggkit, serving *framework.ServingCe
 		b.Fatalf("go build wardle: %v\n%s", err, out)
 	}
 	e := &framework.Extension{Port: framework.FreePort(b), Serving: serving, Kubeconfig: a.Kubeconfig}
-	cmd := exec.Command(bin, append(e.Args(), "--etcd-servers", etcdURL, "--etcd-prefix", "/registry/wardle-on-pkg-extension")...)
-	logPath := filepath.Join(b.TempDir(), "wardle.log")
-	logFile, err := os.Create(logPath)
+	proc, err := childprocess.Start(bin, append(e.Args(), "--etcd-servers", etcdURL, "--etcd-prefix", "/registry/wardle-on-pkg-extension"),
+		filepath.Join(b.TempDir(), "wardle.log"), 40)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); logFile.Close(); close(exited) }()
-	b.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	b.Cleanup(proc.Kill)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := e.WaitServing(ctx, exited); err != nil {
-		log, _ := os.ReadFile(logPath)
-		b.Fatalf("%v\n%s", err, log)
+	if err := e.WaitServing(ctx, proc.Exited()); err != nil {
+		b.Fatalf("%v\n%s", err, proc.Tail("    "))
 	}
-	return e.Port, cmd.Process.Pid
+	return e.Port, proc.Pid()
 }
 
 // findProcess finds the one running program of this name started by this

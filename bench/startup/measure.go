@@ -3,17 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // sample is one start: time and CPU to ready, memory once idle (bytes).
@@ -25,54 +21,22 @@ type sample struct {
 // measure starts aggkit on dir, waits for /readyz ok, idles, reads memory,
 // then stops it.
 func measure(bin, dir string, idle time.Duration) sample {
-	port := freePort()
-	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--secure-port", strconv.Itoa(port), "-v=0")
-	logFile, err := os.Create(dir + ".log")
+	port, err := childprocess.FreePort()
 	check(err)
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	start := time.Now()
-	check(cmd.Start())
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	kubeconfig := filepath.Join(dir, "admin.kubeconfig")
-	deadline := start.Add(60 * time.Second)
-	probe := readyProbe{kubeconfig: kubeconfig, port: port}
-	for !probe.ready() {
-		if time.Now().After(deadline) {
-			check(fmt.Errorf("aggkit not ready after 60s; see %s.log", dir))
-		}
-		time.Sleep(5 * time.Millisecond)
+	proc, err := childprocess.Start(bin, []string{"serve", "--data-dir", dir, "--secure-port", strconv.Itoa(port), "-v=0"}, dir+".log", 20)
+	check(err)
+	defer proc.Stop(30 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// Every 5 ms, not WaitReady's 50: the time to ready is the figure.
+	if err := proc.Until(ctx, "aggkit serve", 5*time.Millisecond, childprocess.KubeconfigReadyz(filepath.Join(dir, "admin.kubeconfig"), port)); err != nil {
+		check(fmt.Errorf("%w; see %s.log, which ends:\n%s", err, dir, proc.Tail("    ")))
 	}
-	s := sample{ready: time.Since(start), cpu: cpuTime(cmd.Process.Pid)}
+	s := sample{ready: time.Since(start), cpu: cpuTime(proc.Pid())}
 	time.Sleep(idle)
-	s.rss, s.anon, s.file = memory(cmd.Process.Pid)
+	s.rss, s.anon, s.file = memory(proc.Pid())
 	return s
-}
-
-// readyProbe asks /readyz as the admin over one kept-alive connection, so
-// that polling does not cost the starting server a TLS handshake each time.
-type readyProbe struct {
-	kubeconfig string
-	port       int
-	client     kubernetes.Interface
-}
-
-func (p *readyProbe) ready() bool {
-	if p.client == nil {
-		cfg, err := clientcmd.BuildConfigFromFlags("", p.kubeconfig)
-		if err != nil || !strings.HasSuffix(cfg.Host, ":"+strconv.Itoa(p.port)) {
-			return false // not written yet, or left from the previous run
-		}
-		cfg.Timeout = time.Second
-		if p.client, err = kubernetes.NewForConfig(cfg); err != nil {
-			return false
-		}
-	}
-	body, err := p.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(context.Background())
-	return err == nil && string(body) == "ok"
 }
 
 // cpuTime is the user and system time the process has used.
@@ -107,11 +71,4 @@ func memory(pid int) (rss, anon, file int64) {
 		}
 	}
 	return rss, anon, file
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

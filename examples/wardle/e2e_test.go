@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
@@ -20,8 +21,7 @@ type wardle struct {
 	bin     string
 	args    []string
 	reg     *framework.Extension
-	cmd     *exec.Cmd
-	exited  chan struct{}
+	proc    *childprocess.Process
 	logPath string
 }
 
@@ -37,40 +37,21 @@ func buildWardle(t *testing.T) string {
 
 func (w *wardle) start() {
 	w.t.Helper()
-	w.cmd = exec.Command(w.bin, append(w.reg.Args(), w.args...)...)
 	w.logPath = filepath.Join(w.t.TempDir(), "wardle.log")
-	logFile, err := os.Create(w.logPath)
-	if err != nil {
+	var err error
+	if w.proc, err = childprocess.Start(w.bin, append(w.reg.Args(), w.args...), w.logPath, 0); err != nil {
 		w.t.Fatal(err)
 	}
-	w.cmd.Stdout, w.cmd.Stderr = logFile, logFile
-	if err := w.cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	w.exited = make(chan struct{})
-	go func() { _ = w.cmd.Wait(); logFile.Close(); close(w.exited) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := w.reg.WaitServing(ctx, w.exited); err != nil {
+	if err := w.reg.WaitServing(ctx, w.proc.Exited()); err != nil {
 		w.t.Fatalf("%v\n%s", err, w.log())
 	}
 }
 
 func (w *wardle) stop() {
-	if w.cmd == nil || w.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-w.exited:
-		return
-	default:
-	}
-	_ = w.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-w.exited:
-	case <-time.After(30 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.exited
+	if w.proc != nil {
+		_ = w.proc.Stop(30 * time.Second)
 	}
 }
 

@@ -198,13 +198,15 @@ func (a *Aggregator) Install(server *genericapiserver.GenericAPIServer) error {
 	// whose path it has not installed yet: until the first list is in the
 	// mux, unknown paths answer 503 with Retry-After (controlplane's
 	// notFound) and /readyz fails, as in kube-aggregator.
-	if err := server.RegisterMuxAndDiscoveryCompleteSignal("APIServiceRegistrationControllerInitiated", registration.initiated); err != nil {
+	// Unlike discovery's and openapi's, this wait is not bounded: syncing a
+	// path reaches no backend, so only a stopped server keeps it open.
+	if err := server.RegisterMuxAndDiscoveryCompleteSignal("APIServiceRegistrationControllerInitiated", registration.initiated()); err != nil {
 		return err
 	}
 	server.AddPostStartHookOrDie("apiservice-registration-controller", func(ctx genericapiserver.PostStartHookContext) error {
-		go registration.run(ctx)
+		go registration.run(ctx, 1)
 		select {
-		case <-registration.initiated:
+		case <-registration.initiated():
 		case <-ctx.Done():
 		}
 		return nil

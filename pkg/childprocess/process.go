@@ -21,7 +21,7 @@ type Process struct {
 
 // Start starts bin with args, its stdout and stderr going to logPath
 // (truncated; none when empty) and to an in-memory tail of tailLines lines
-// for error reports.
+// for error reports (none when 0).
 func Start(bin string, args []string, logPath string, tailLines int) (*Process, error) {
 	p := &Process{cmd: exec.Command(bin, args...), tail: &tailWriter{max: tailLines}, exited: make(chan struct{})}
 	var out io.Writer = p.tail
@@ -80,6 +80,18 @@ func (p *Process) Stop(grace time.Duration) error {
 	}
 }
 
+// Kill ends the child at once (SIGKILL), as a crash would: it runs no
+// shutdown code. It returns once the child is gone.
+func (p *Process) Kill() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
 // ExitReason says how the process ended, once it has.
 func (p *Process) ExitReason() string {
 	if p.err == nil {
@@ -103,6 +115,9 @@ type tailWriter struct {
 }
 
 func (w *tailWriter) Write(b []byte) (int, error) {
+	if w.max <= 0 {
+		return len(b), nil // no tail wanted: the log file has it all
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	parts := strings.Split(w.partial+string(b), "\n")

@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
@@ -160,21 +161,15 @@ func runAsKubelet(t *testing.T, agg *framework.Aggkit, k *framework.Kubectl, ref
 	}
 	token := strings.TrimSpace(k.MustRun("-n", "wardle", "create", "token", "apiserver"))
 	args = append(args, "--bind-address=127.0.0.1", "--kubeconfig="+agg.WriteTokenKubeconfig(token))
-	server := exec.Command(bin, args...)
-	logFile, err := os.Create(filepath.Join(root, "server.log"))
+	logPath := filepath.Join(root, "server.log")
+	server, err := childprocess.Start(bin, args, logPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	server.Stdout, server.Stderr = logFile, logFile
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		_ = server.Process.Kill()
-		_ = server.Wait()
-		logFile.Close()
+		server.Kill()
 		if t.Failed() {
-			log, _ := os.ReadFile(logFile.Name())
+			log, _ := os.ReadFile(logPath)
 			t.Logf("server log:\n%s", log)
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/aggkit/aggkit/pkg/childprocess"
 	"github.com/aggkit/aggkit/test/e2e/framework"
 )
 
@@ -24,8 +24,7 @@ type EtcdMember struct {
 	clientURL string
 	peerURL   string
 	args      []string
-	cmd       *exec.Cmd
-	exited    chan struct{}
+	proc      *childprocess.Process
 	logPath   string
 }
 
@@ -77,27 +76,18 @@ func StartEtcdCluster(t testing.TB, size int) *EtcdCluster {
 
 func (c *EtcdCluster) start(m *EtcdMember) {
 	c.t.Helper()
-	m.cmd = exec.Command(c.bin, m.args...)
 	m.logPath = filepath.Join(m.dataDir, fmt.Sprintf("etcd-%d.log", time.Now().UnixNano()))
-	logFile, err := os.Create(m.logPath)
-	if err != nil {
+	var err error
+	if m.proc, err = childprocess.Start(c.bin, m.args, m.logPath, 0); err != nil {
 		c.t.Fatal(err)
 	}
-	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
-	if err := m.cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	m.exited = make(chan struct{})
-	go func() { _ = m.cmd.Wait(); logFile.Close(); close(m.exited) }()
 }
 
 // Kill ends a member with SIGKILL and waits until it is gone.
 func (c *EtcdCluster) Kill(m *EtcdMember) {
-	if m.cmd == nil {
-		return
+	if m.proc != nil {
+		m.proc.Kill()
 	}
-	_ = m.cmd.Process.Kill()
-	<-m.exited
 }
 
 // Restart starts a killed member again on its data and waits until it
@@ -122,20 +112,12 @@ func (c *EtcdCluster) ClientURLs() []string {
 }
 
 func (c *EtcdCluster) waitHealthy(m *EtcdMember, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case <-m.exited:
-			return fmt.Errorf("exited")
-		default:
-		}
-		if _, last = c.Status(m); last == nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("not healthy after %s: %v", timeout, last)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return m.proc.Until(ctx, "etcd "+m.Name, 100*time.Millisecond, func(context.Context) error {
+		_, err := c.Status(m)
+		return err
+	})
 }
 
 // Status asks one member for its view of the cluster; it fails while the

@@ -1,7 +1,9 @@
 // Package firstround holds a server's readiness until a controller has
 // processed, once, every item it knew of at start: the discovery manager
 // (Services) and the OpenAPI controller (APIServices) both do, and neither
-// may keep the server unready for a dead backend, so the wait is bounded.
+// may keep the server unready for a dead backend, so their wait is bounded
+// (Wait); the registration of APIService paths reaches no backend and
+// waits for its Tracker without a bound.
 package firstround
 
 import (

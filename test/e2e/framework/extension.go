@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // Extension is the registration of an extension server behind an aggkit,
@@ -60,27 +62,8 @@ func (e *Extension) WaitServing(ctx context.Context, exited <-chan struct{}) err
 	client := &http.Client{Timeout: 5 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	defer client.CloseIdleConnections()
-	url := "https://127.0.0.1:" + strconv.Itoa(e.Port) + "/readyz"
-	var last error
-	for {
-		select {
-		case <-exited:
-			return fmt.Errorf("extension server exited")
-		case <-ctx.Done():
-			return fmt.Errorf("extension server not ready: %v", last)
-		case <-time.After(100 * time.Millisecond):
-		}
-		resp, err := client.Get(url)
-		if err != nil {
-			last = err
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return nil
-		}
-		last = fmt.Errorf("readyz: HTTP %d", resp.StatusCode)
-	}
+	return childprocess.PollReadyz(ctx, client, "https://127.0.0.1:"+strconv.Itoa(e.Port), "extension server", exited,
+		func() error { return errors.New("exited") })
 }
 
 // WaitAvailable waits until aggkit reports every APIService Available.

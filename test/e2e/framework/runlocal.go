@@ -11,15 +11,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // RunLocal is an `aggkit run local` process started by a test.
 type RunLocal struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	output *SyncBuffer
-	exited chan struct{}
-	err    error
+	t       testing.TB
+	proc    *childprocess.Process
+	outPath string
 	// Kubeconfig is the path from the printed `export KUBECONFIG=` line.
 	Kubeconfig string
 	// Available is how long the run took from "built" to Available, as it
@@ -42,13 +42,11 @@ func StartRunLocal(t testing.TB, dir, stateDir string, port int, timeout time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &RunLocal{t: t, output: &SyncBuffer{}, exited: make(chan struct{})}
-	r.cmd = exec.Command(bins.Aggkit, "run", "local", "--dir", dir, "--state-dir", stateDir, "--port", strconv.Itoa(port))
-	r.cmd.Stdout, r.cmd.Stderr = r.output, r.output
-	if err := r.cmd.Start(); err != nil {
+	r := &RunLocal{t: t, outPath: filepath.Join(t.TempDir(), "run-local.out")}
+	r.proc, err = childprocess.Start(bins.Aggkit, []string{"run", "local", "--dir", dir, "--state-dir", stateDir, "--port", strconv.Itoa(port)}, r.outPath, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { r.err = r.cmd.Wait(); close(r.exited) }()
 	t.Cleanup(func() {
 		if _, err := r.Interrupt(30 * time.Second); err != nil {
 			t.Error(err)
@@ -58,19 +56,18 @@ func StartRunLocal(t testing.TB, dir, stateDir string, port int, timeout time.Du
 		}
 	})
 
-	deadline := time.After(timeout)
-	for {
-		if m := exportLine.FindStringSubmatch(r.Output()); m != nil {
-			r.Kubeconfig = m[1]
-			break
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err = r.proc.Until(ctx, "aggkit run local", 100*time.Millisecond, func(context.Context) error {
+		m := exportLine.FindStringSubmatch(r.Output())
+		if m == nil {
+			return errors.New("no export line yet")
 		}
-		select {
-		case <-r.exited:
-			t.Fatalf("aggkit run local exited before Available (%v):\n%s", r.err, r.Output())
-		case <-deadline:
-			t.Fatalf("aggkit run local not Available within %s:\n%s", timeout, r.Output())
-		case <-time.After(100 * time.Millisecond):
-		}
+		r.Kubeconfig = m[1]
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%v (timeout %s):\n%s", err, timeout, r.Output())
 	}
 	if m := availableLine.FindStringSubmatch(r.Output()); m != nil {
 		r.Available, _ = time.ParseDuration(m[1])
@@ -79,7 +76,7 @@ func StartRunLocal(t testing.TB, dir, stateDir string, port int, timeout time.Du
 }
 
 // Output is everything the command printed so far.
-func (r *RunLocal) Output() string { return r.output.String() }
+func (r *RunLocal) Output() string { return readFile(r.outPath) }
 
 // Interrupt sends SIGINT, as Ctrl-C does, and waits up to grace for the
 // command to exit. It returns how long that took, and an error if the
@@ -87,27 +84,23 @@ func (r *RunLocal) Output() string { return r.output.String() }
 func (r *RunLocal) Interrupt(grace time.Duration) (time.Duration, error) {
 	start := time.Now()
 	select {
-	case <-r.exited:
-		return 0, r.exitErr()
+	case <-r.proc.Exited():
+		return 0, r.exitErr(r.proc.Stop(grace))
 	default:
 	}
-	_ = r.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-r.exited:
-		return time.Since(start), r.exitErr()
-	case <-time.After(grace):
-		_ = r.cmd.Process.Kill()
-		<-r.exited
-		return time.Since(start), fmt.Errorf("aggkit run local still running %s after SIGINT; killed", grace)
-	}
+	err := r.proc.Stop(grace)
+	return time.Since(start), r.exitErr(err)
 }
 
-func (r *RunLocal) exitErr() error {
+func (r *RunLocal) exitErr(err error) error {
 	var exit *exec.ExitError
-	if errors.As(r.err, &exit) {
+	if errors.As(err, &exit) {
 		return fmt.Errorf("aggkit run local exited with status %d:\n%s", exit.ExitCode(), r.Output())
 	}
-	return r.err
+	if err != nil {
+		return fmt.Errorf("aggkit run local: %w", err)
+	}
+	return nil
 }
 
 func readFile(path string) string {

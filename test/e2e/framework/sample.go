@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/aggkit/aggkit/pkg/childprocess"
 )
 
 // SampleAPIServer is the unmodified k8s.io/sample-apiserver, run as an
@@ -21,8 +21,7 @@ type SampleAPIServer struct {
 	CertDir string
 	// certFile is the serving certificate given by flag, if any.
 	certFile string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *childprocess.Process
 	logPath  string
 }
 
@@ -63,20 +62,14 @@ func StartSampleAPIServerAt(t testing.TB, host string, port int, etcdURL, kubeco
 			s.certFile = extraArgs[i+1]
 		}
 	}
-	s.cmd = exec.Command(bin, args...)
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
+	if s.proc, err = childprocess.Start(bin, args, s.logPath, 0); err != nil {
 		t.Fatal(err)
 	}
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.exited = make(chan struct{})
-	go func() { _ = s.cmd.Wait(); logFile.Close(); close(s.exited) }()
 	t.Cleanup(s.Stop)
-	if err := s.waitReady(90 * time.Second); err != nil {
-		t.Fatalf("sample-apiserver not ready: %v\n%s", err, s.Log())
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := s.proc.Until(ctx, "sample-apiserver", 100*time.Millisecond, s.ready); err != nil {
+		t.Fatalf("%v\n%s", err, s.Log())
 	}
 	return s
 }
@@ -99,53 +92,26 @@ func (s *SampleAPIServer) Log() string {
 	return string(data)
 }
 
-// Stop ends the server.
-func (s *SampleAPIServer) Stop() {
-	select {
-	case <-s.exited:
-	default:
-		_ = s.cmd.Process.Kill()
-		<-s.exited
+// Stop ends the server at once (SIGKILL), as a crash does.
+func (s *SampleAPIServer) Stop() { s.proc.Kill() }
+
+// ready is the server's /readyz answering 200 over TLS verified with the
+// certificate it serves, which it may have to generate first.
+func (s *SampleAPIServer) ready(ctx context.Context) error {
+	data, err := os.ReadFile(s.ServingCertFile())
+	if err != nil {
+		return err
 	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(data)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer client.CloseIdleConnections()
+	return childprocess.Readyz(client, s.URL)(ctx)
 }
 
-func (s *SampleAPIServer) waitReady(timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var last error
-	for {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("process exited")
-		case <-ctx.Done():
-			return fmt.Errorf("timed out: %v", last)
-		case <-time.After(100 * time.Millisecond):
-		}
-		data, err := os.ReadFile(s.ServingCertFile())
-		if err != nil {
-			last = err
-			continue
-		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(data)
-		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-		resp, err := client.Get(s.URL + "/readyz")
-		if err != nil {
-			last = err
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return nil
-		}
-		last = fmt.Errorf("readyz: HTTP %d", resp.StatusCode)
-	}
-}
-
-// servingCertFile is the certificate the server presents: the one given by
-// flag, else the self-signed one it generated.
 // ServingCertFile is the PEM certificate the server serves with, which is
-// also what clients verify it against.
+// also what clients verify it against: the one given by flag, else the
+// self-signed one it generated.
 func (s *SampleAPIServer) ServingCertFile() string {
 	if s.certFile != "" {
 		return s.certFile
