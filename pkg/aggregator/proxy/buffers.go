@@ -13,13 +13,12 @@ const copyBufferSize = 32 << 10
 type bufferPool struct{ pool sync.Pool }
 
 func newBufferPool() *bufferPool {
-	return &bufferPool{pool: sync.Pool{New: func() any {
-		b := make([]byte, copyBufferSize)
-		return &b
-	}}}
+	return &bufferPool{pool: sync.Pool{New: func() any { return new([copyBufferSize]byte) }}}
 }
 
-func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+// The pool holds array pointers: a slice would need a new *[]byte on every
+// Put, an allocation per request.
+func (p *bufferPool) Get() []byte { return p.pool.Get().(*[copyBufferSize]byte)[:] }
 
 // Put takes back only buffers of the size it lends, so a caller cannot
 // shrink the pool's buffers.
@@ -27,6 +26,5 @@ func (p *bufferPool) Put(b []byte) {
 	if cap(b) != copyBufferSize {
 		return
 	}
-	b = b[:copyBufferSize]
-	p.pool.Put(&b)
+	p.pool.Put((*[copyBufferSize]byte)(b[:copyBufferSize]))
 }

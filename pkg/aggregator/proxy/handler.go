@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httputil"
+	"net/textproto"
 	"strings"
 	"sync"
 
@@ -14,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/audit"
-	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/endpoints/request"
 	utilflowcontrol "k8s.io/apiserver/pkg/util/flowcontrol"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
@@ -28,6 +28,8 @@ type Handler struct {
 	cfg      Config
 	identity identityHeaders
 	buffers  *bufferPool
+	// rewriteFn is h.rewrite, bound once rather than per request.
+	rewriteFn func(*httputil.ProxyRequest)
 
 	mu          sync.RWMutex
 	apiServices map[string]*target
@@ -47,7 +49,9 @@ type target struct {
 // is called.
 func NewHandler(cfg Config) *Handler {
 	cfg = cfg.withDefaults()
-	return &Handler{cfg: cfg, identity: newIdentityHeaders(cfg), buffers: newBufferPool(), apiServices: map[string]*target{}}
+	h := &Handler{cfg: cfg, identity: newIdentityHeaders(cfg), buffers: newBufferPool(), apiServices: map[string]*target{}}
+	h.rewriteFn = h.rewrite
+	return h
 }
 
 // UpdateAPIService starts or keeps proxying for a remote APIService, using
@@ -121,8 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, t, apierrors.NewServiceUnavailable(fmt.Sprintf("APIService %s is not available: %s", name, t.unavailable)))
 		return
 	}
-	u, ok := request.UserFrom(r.Context())
-	if !ok {
+	if _, ok := request.UserFrom(r.Context()); !ok {
 		// Forwarding without X-Remote-User would make the request anonymous
 		// at best; this is a wiring bug, not the client's fault.
 		h.refuse(w, r, t, apierrors.NewInternalError(fmt.Errorf("no user in the request context: refusing to proxy to APIService %s", name)))
@@ -154,7 +157,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The request is now the backend's work: let API priority and fairness
 	// release the seats it holds (matters for long watches).
 	utilflowcontrol.RequestDelegated(r.Context())
-	h.reverseProxy(name, t, transport, addrs, u, isUpgrade(r), discovery).ServeHTTP(w, r)
+	h.reverseProxy(w, t, transport, addrs, isUpgrade(r), discovery).ServeHTTP(w, r)
 }
 
 // PathOf is where the APIService for group/version is served: /api/v1 for
@@ -241,16 +244,19 @@ func isUpgrade(r *http.Request) bool {
 }
 
 // reverseProxy builds the per-request proxy: cheap, and it lets the
-// rewrite see this request's user and addresses. What one request needs
-// lives in one allocation (proxied).
-func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transport, addrs []string, u user.Info, upgrade, discovery bool) *httputil.ReverseProxy {
-	p := &proxied{handler: h, user: u, addrs: addrs}
+// round trips see this request's addresses. What one request needs lives
+// in one allocation (proxied).
+func (h *Handler) reverseProxy(w http.ResponseWriter, t *target, transport *backend.Transport, addrs []string, upgrade, discovery bool) *httputil.ReverseProxy {
+	p := &proxied{w: w, onResponse: t.hooks.onResponse[index(upgrade)]}
 	p.attempts = attempts{addrs: addrs, max: h.cfg.MaxAttempts, balancer: t.balancer, transport: transport, roundTrip: transport.RoundTripper, metrics: t.metrics}
+	modify := p.onResponse
 	if upgrade {
 		p.attempts.roundTrip = transport.UpgradeRoundTripper
+	} else {
+		modify = p.modifyResponse
 	}
 	p.ReverseProxy = httputil.ReverseProxy{
-		Rewrite:    p.rewrite,
+		Rewrite:    h.rewriteFn,
 		Transport:  &p.attempts,
 		BufferPool: h.buffers,
 		// Zero, not -1: ReverseProxy already flushes every write of a
@@ -258,7 +264,7 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 		// streams), and a response of known length then leaves in one write
 		// instead of a header frame flushed early and a body frame after it.
 		FlushInterval:  0,
-		ModifyResponse: t.hooks.onResponse[index(upgrade)],
+		ModifyResponse: modify,
 		ErrorHandler:   t.hooks.onError[index(discovery)],
 		ErrorLog:       errorLog,
 	}
@@ -266,27 +272,60 @@ func (h *Handler) reverseProxy(name string, t *target, transport *backend.Transp
 }
 
 // proxied is one proxied request's reverse proxy, round tripper and what
-// its rewrite needs.
+// its response hook needs.
 type proxied struct {
 	httputil.ReverseProxy
-	attempts attempts
-	handler  *Handler
-	user     user.Info
-	addrs    []string
+	attempts   attempts
+	w          http.ResponseWriter
+	onResponse func(*http.Response) error
 }
 
-func (p *proxied) rewrite(pr *httputil.ProxyRequest) {
+// rewrite makes the outbound request: the authorized path and query, the
+// forwarding headers, and the caller's identity in place of any the caller
+// sent. ServeHTTP made sure the context has a user.
+func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
+	u, _ := request.UserFrom(pr.In.Context())
 	pr.Out.URL.Scheme = "https"
-	pr.Out.URL.Host = p.addrs[0] // replaced per attempt
+	pr.Out.URL.Host = "backend.invalid" // the attempts set each address
 	pr.Out.Host = ""
 	forwardAuthorized(pr.Out.URL, pr.In.URL)
 	auditID := audit.GetAuditIDTruncated(pr.In.Context())
-	b := newHeaderBlock(pr.Out.Header, forwardedCount+2+identityCount(p.user))
+	b := newHeaderBlock(pr.Out.Header, forwardedCount+2+identityCount(u))
 	b.setForwarded(pr.In)
 	b.set("X-Forwarded-Uri", pr.Out.URL.RequestURI())
-	p.handler.identity.forward(&b, p.user)
+	h.identity.forward(&b, u)
 	if auditID != "" {
 		b.set("Audit-ID", auditID)
+	}
+}
+
+// modifyResponse is the response hook of a request that is not an
+// upgrade: the APIService's checks, then the backend's header values
+// handed to the client's response as they are. ReverseProxy would copy
+// them value by value, an allocation per header. Content-Type stays for
+// ReverseProxy to copy: it reads it afterwards to flush event streams.
+func (p *proxied) modifyResponse(resp *http.Response) error {
+	if err := p.onResponse(resp); err != nil {
+		return err
+	}
+	moveHeader(p.w.Header(), resp.Header)
+	return nil
+}
+
+// moveHeader adds src's values to dst, as http.Header.Add does one by one,
+// and removes them from src; Content-Type is left in src.
+func moveHeader(dst, src http.Header) {
+	for key, values := range src {
+		if key == "Content-Type" || len(values) == 0 {
+			continue
+		}
+		name := textproto.CanonicalMIMEHeaderKey(key)
+		if prior := dst[name]; len(prior) > 0 {
+			dst[name] = append(prior[:len(prior):len(prior)], values...)
+		} else {
+			dst[name] = values
+		}
+		delete(src, key)
 	}
 }
 

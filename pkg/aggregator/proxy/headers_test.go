@@ -109,3 +109,45 @@ func TestLookupAllocatesNothing(t *testing.T) {
 		t.Errorf("Proxies allocates %v times; want 0", allocs)
 	}
 }
+
+// moveHeader must leave the client's response header as ReverseProxy's
+// value-by-value copy would, and keep Content-Type where ReverseProxy reads
+// it to decide whether to flush an event stream.
+func TestMoveHeaderMatchesCopy(t *testing.T) {
+	backend := func() http.Header {
+		return http.Header{
+			"Content-Type":   {"text/event-stream"},
+			"Content-Length": {"12"},
+			"Audit-Id":       {"from-backend"},
+			"x-odd-spelling": {"a", "b"},
+			"Vary":           {"Accept", "Accept-Encoding"},
+		}
+	}
+	ours := func() http.Header {
+		h := http.Header{}
+		h.Set("Audit-Id", "ours")
+		h.Set("Cache-Control", "no-cache, private")
+		return h
+	}
+
+	want := ours()
+	for key, values := range backend() {
+		for _, v := range values {
+			want.Add(key, v)
+		}
+	}
+
+	got, src := ours(), backend()
+	moveHeader(got, src)
+	for key, values := range src { // what ReverseProxy then copies
+		for _, v := range values {
+			got.Add(key, v)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("client header after moveHeader and copy:\n%v\nwant (copy alone):\n%v", got, want)
+	}
+	if len(src) != 1 || src.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("backend header left for ReverseProxy: %v, want only its Content-Type", src)
+	}
+}
