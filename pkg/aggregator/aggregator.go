@@ -19,6 +19,8 @@ import (
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	aggregatorclient "k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset"
 	aggregatorinformers "k8s.io/kube-aggregator/pkg/client/informers/externalversions"
+	"k8s.io/kube-openapi/pkg/cached"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/aggkit/aggkit/pkg/aggregator/availability"
 	"github.com/aggkit/aggkit/pkg/aggregator/backend"
@@ -51,6 +53,9 @@ type Config struct {
 	// AvailabilityLease elects one replica to write APIService status
 	// (--apiservice-availability-lease); off, every replica writes.
 	AvailabilityLease bool
+	// BuiltinOpenAPIV2 is the server's own v2 document when the server
+	// builds it lazily; nil means its StaticOpenAPISpec (PrepareRun's).
+	BuiltinOpenAPIV2 cached.Value[*spec.Swagger]
 }
 
 // Aggregator is the aggregation layer, built before the server it runs
@@ -158,7 +163,7 @@ func (a *Aggregator) Install(server *genericapiserver.GenericAPIServer) error {
 	if err != nil {
 		return err
 	}
-	openAPI, err := openapi.New(openapi.Config{APIServices: apiServices, Fetch: fetch})
+	openAPI, err := openapi.New(openapi.Config{APIServices: apiServices, Fetch: fetch, BuiltinV2: cfg.BuiltinOpenAPIV2})
 	if err != nil {
 		return err
 	}

@@ -142,13 +142,21 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if o.EnablePriorityAndFairness {
 		cfg.FlowControl = s.flowControl()
 	}
+	namer := openapinamer.NewDefinitionNamer(scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title = "aggkit"
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title = "aggkit"
+	// Built on first request, not in PrepareRun (openapi.Lazy).
+	cfg.SkipOpenAPIInstallation = true
+	openAPI := openapi.NewLazy(cfg.OpenAPIConfig, cfg.OpenAPIV3Config)
 	if s.aggregator, err = aggregator.New(aggregator.Config{
 		Codecs: codecs, LoopbackConfig: deps.loopback, KubeInformers: deps.informers,
 		ProxyClientCertFile: o.ProxyClientCertFile, ProxyClientKeyFile: o.ProxyClientKeyFile,
 		UsernameHeaders: o.RequestHeader.UsernameHeaders, GroupHeaders: o.RequestHeader.GroupHeaders,
 		UIDHeaders: o.RequestHeader.UIDHeaders, ExtraHeaderPrefixes: o.RequestHeader.ExtraHeaderPrefixes,
 		EndpointRouting: o.EnableAggregatorRouting, AvailabilityPeriod: o.AvailabilityPeriod,
-		AvailabilityLease: o.AvailabilityLease,
+		AvailabilityLease: o.AvailabilityLease, BuiltinOpenAPIV2: openAPI.BuiltinV2,
 	}); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}
@@ -184,12 +192,6 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 		return nil, err
 	}
 
-	namer := openapinamer.NewDefinitionNamer(scheme)
-	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
-	cfg.OpenAPIConfig.Info.Title = "aggkit"
-	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
-	cfg.OpenAPIV3Config.Info.Title = "aggkit"
-
 	if s.generic, err = cfg.Complete().New("aggkit", notFound(codecs)); err != nil {
 		return nil, err
 	}
@@ -199,6 +201,7 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if err := s.aggregator.Install(s.generic); err != nil {
 		return nil, fmt.Errorf("aggregator: %w", err)
 	}
+	openAPI.Install(s.generic)
 	if err := deps.addTo(s.generic); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,8 @@
 // that stand up a server of the same types. They are generated from k8s.io/api and
 // kube-aggregator's types because k8s.io/apiserver builds the server-side
 // apply type converter and /openapi/v2, /openapi/v3 from them; without them
-// kubectl explain and apply would not work.
+// kubectl explain and apply would not work. Lazy serves the server's own
+// /openapi/v2 and /openapi/v3, built on first request.
 //
 // Regenerate after bumping k8s.io/* with: go generate ./pkg/openapi
 package openapi

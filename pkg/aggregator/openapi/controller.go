@@ -15,6 +15,7 @@ import (
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	apiregistrationv1informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions/apiregistration/v1"
 	apiregistrationv1listers "k8s.io/kube-aggregator/pkg/client/listers/apiregistration/v1"
+	"k8s.io/kube-openapi/pkg/cached"
 	"k8s.io/kube-openapi/pkg/handler"
 	"k8s.io/kube-openapi/pkg/handler3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
@@ -42,6 +43,10 @@ type Config struct {
 	Fetch discovery.Fetcher
 	// Period is how often documents are refreshed; 0 means DefaultPeriod.
 	Period time.Duration
+	// BuiltinV2 is the server's own v2 document, when the server builds it
+	// lazily (pkg/openapi.Lazy); nil means the server's StaticOpenAPISpec.
+	// It is asked for only when a remote APIService's document is merged.
+	BuiltinV2 cached.Value[*spec.Swagger]
 }
 
 // entry is what is known of one remote APIService.
@@ -63,7 +68,7 @@ type Controller struct {
 
 	// Set by attach, from the server after PrepareRun.
 	v2Service     *handler.OpenAPIService
-	v2BuiltinSpec *spec.Swagger
+	v2BuiltinSpec cached.Value[*spec.Swagger]
 	v3Service     *handler3.OpenAPIService
 	v3Builtin     map[string]bool
 	attached      chan struct{}
@@ -97,6 +102,8 @@ func New(cfg Config) (*Controller, error) {
 		attached:   make(chan struct{}),
 		firstRound: firstround.New[string](),
 		entries:    map[string]*entry{},
+		// Left nil, attach takes the server's StaticOpenAPISpec.
+		v2BuiltinSpec: cfg.BuiltinV2,
 	}
 	if c.period <= 0 {
 		c.period = DefaultPeriod
@@ -129,11 +136,14 @@ func (c *Controller) enqueue(obj any) {
 // v2 spec and the group/versions it lists in v3, which the GenericAPIServer
 // creates in PrepareRun.
 func (c *Controller) attach(v2 *handler.OpenAPIService, builtinV2 *spec.Swagger, v3 *handler3.OpenAPIService, builtinV3 map[string]bool) error {
-	if v2 == nil || builtinV2 == nil || v3 == nil {
-		return errors.New("the server serves no OpenAPI: set OpenAPIConfig and OpenAPIV3Config, leave SkipOpenAPIInstallation false, and call PrepareRun first")
+	if v2 == nil || (builtinV2 == nil && c.v2BuiltinSpec == nil) || v3 == nil {
+		return errors.New("the server serves no OpenAPI: set OpenAPIConfig and OpenAPIV3Config, leave SkipOpenAPIInstallation false, and call PrepareRun first (or serve them lazily and give Config.BuiltinV2)")
 	}
 	c.attachOnce.Do(func() {
-		c.v2Service, c.v2BuiltinSpec, c.v3Service, c.v3Builtin = v2, builtinV2, v3, builtinV3
+		if c.v2BuiltinSpec == nil {
+			c.v2BuiltinSpec = cached.Static(builtinV2, "")
+		}
+		c.v2Service, c.v3Service, c.v3Builtin = v2, v3, builtinV3
 		close(c.attached)
 	})
 	return nil
@@ -306,7 +316,12 @@ func (c *Controller) publishV2() {
 		return
 	}
 	if c.v2Builtin == nil {
-		builtin, err := json.Marshal(c.v2BuiltinSpec)
+		doc, _, err := c.v2BuiltinSpec.Get()
+		if err != nil {
+			klog.ErrorS(err, "No built-in OpenAPI v2; remote specs stay out of it")
+			return
+		}
+		builtin, err := json.Marshal(doc)
 		if err != nil {
 			klog.ErrorS(err, "Cannot encode the built-in OpenAPI v2; remote specs stay out of it")
 			return
