@@ -3,15 +3,55 @@ package controlplane
 import (
 	"context"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// releaseStartupMemory waits until the server is ready, then returns to the
-// OS the heap the Go runtime keeps after building every API, OpenAPI
-// document and cache, which only start-up needed.
+// startupGCPercent is GOGC while a server starts. Start-up allocates
+// several times the heap it leaves behind (schemes, stores, handlers, the
+// first lists and watches); at the default of 100 the collector runs about
+// ten times over it, for a tenth of the CPU a start takes. The heap a start
+// leaves is given back once the server is ready (releaseStartupMemory), so
+// the higher peak does not outlive the start.
+const startupGCPercent = 400
+
+// startupGC counts the servers of this process that are starting. GOGC is
+// process-wide: servers started together (aggtest runs two) share one
+// raise, and the last to be ready puts back the value the first found.
+var startupGC struct {
+	mu       sync.Mutex
+	starting int
+	saved    int
+}
+
+// relaxGCForStartup raises GOGC until the returned function is called (at
+// most once counts), unless GOGC is already higher or off.
+func relaxGCForStartup() (done func()) {
+	startupGC.mu.Lock()
+	defer startupGC.mu.Unlock()
+	if startupGC.starting == 0 {
+		startupGC.saved = debug.SetGCPercent(startupGCPercent)
+		if startupGC.saved < 0 || startupGC.saved > startupGCPercent {
+			debug.SetGCPercent(startupGC.saved)
+		}
+	}
+	startupGC.starting++
+	return sync.OnceFunc(func() {
+		startupGC.mu.Lock()
+		defer startupGC.mu.Unlock()
+		if startupGC.starting--; startupGC.starting == 0 {
+			debug.SetGCPercent(startupGC.saved)
+		}
+	})
+}
+
+// releaseStartupMemory waits until the server is ready, puts back the GC
+// setting start-up relaxed, then returns to the OS the heap the Go runtime
+// keeps after building every API and cache, which only start-up needed.
 func (s *Server) releaseStartupMemory(ctx context.Context) {
+	defer s.startupDone()
 	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		body, err := s.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err == nil && string(body) == "ok", nil

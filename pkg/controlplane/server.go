@@ -63,6 +63,9 @@ type Server struct {
 	// aggregator is built before the generic server, whose filter chains
 	// send requests for remote APIServices to its proxy (handlerChain).
 	aggregator *aggregator.Aggregator
+	// startupDone ends relaxGCForStartup (New starts it, Run ends it once
+	// ready).
+	startupDone func()
 }
 
 // New prepares the control plane: certificates, storage (starting embedded
@@ -81,7 +84,15 @@ func New(ctx context.Context, o *Options) (s *Server, err error) {
 	if err := o.ensurePKI(); err != nil {
 		return nil, fmt.Errorf("certificates under %s: %w", o.DataDir, err)
 	}
-	s = &Server{opts: o}
+	s = &Server{opts: o, startupDone: func() {}}
+	if o.ReleaseStartupMemory {
+		s.startupDone = relaxGCForStartup()
+		defer func() {
+			if err != nil {
+				s.startupDone()
+			}
+		}()
+	}
 	scheme, codecs := newScheme()
 
 	cfg := genericapiserver.NewRecommendedConfig(codecs)
@@ -221,6 +232,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.opts.ReleaseStartupMemory {
 		go s.releaseStartupMemory(ctx)
 	}
+	defer s.startupDone()
 	return s.generic.PrepareRun().RunWithContext(ctx)
 }
 
