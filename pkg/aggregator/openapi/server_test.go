@@ -25,6 +25,7 @@ import (
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/kube-aggregator/pkg/client/clientset_generated/clientset/fake"
 	informers "k8s.io/kube-aggregator/pkg/client/informers/externalversions"
+	"k8s.io/kube-openapi/pkg/cached"
 	"k8s.io/kube-openapi/pkg/handler3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
@@ -95,7 +96,9 @@ func remoteAPIService(group, version, service string, groupPriority int32) *apir
 
 // newOpenAPIServer builds a GenericAPIServer with OpenAPI on and one built-in
 // path, /api/v1/namespaces, and runs PrepareRun as the server's start does.
-func newOpenAPIServer(t *testing.T) *genericapiserver.GenericAPIServer {
+// With lazy, the server's own documents are served by openapi.Lazy, as
+// pkg/controlplane does, and the built-in v2 is returned for Config.BuiltinV2.
+func newOpenAPIServer(t *testing.T, lazy bool) (*genericapiserver.GenericAPIServer, cached.Value[*spec.Swagger]) {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
@@ -109,6 +112,8 @@ func newOpenAPIServer(t *testing.T) *genericapiserver.GenericAPIServer {
 	namer := openapinamer.NewDefinitionNamer(scheme)
 	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	config.SkipOpenAPIInstallation = lazy
+	builtin := openapi.NewLazy(config.OpenAPIConfig, config.OpenAPIV3Config)
 	server, err := config.Complete(nil).New("openapi-test", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +123,13 @@ func newOpenAPIServer(t *testing.T) *genericapiserver.GenericAPIServer {
 		Returns(http.StatusOK, "OK", corev1.NamespaceList{}).
 		To(func(_ *restful.Request, resp *restful.Response) { resp.WriteHeader(http.StatusOK) }))
 	server.Handler.GoRestfulContainer.Add(ws)
+	if !lazy {
+		server.PrepareRun()
+		return server, nil
+	}
+	builtin.Install(server)
 	server.PrepareRun()
-	return server
+	return server, builtin.BuiltinV2
 }
 
 type answer struct {
@@ -177,6 +187,16 @@ func eventually(t *testing.T, what string, condition func() bool) {
 // v2 (converted, as kube-aggregator does), and one whose Service resolves
 // nowhere, which must neither block readiness nor appear.
 func TestAggregation(t *testing.T) {
+	testAggregation(t, false)
+}
+
+// TestAggregationWithLazyBuiltin: the same, with the server's own documents
+// built on first request and the built-in v2 handed over as Config.BuiltinV2.
+func TestAggregationWithLazyBuiltin(t *testing.T) {
+	testAggregation(t, true)
+}
+
+func testAggregation(t *testing.T, lazy bool) {
 	wardle := newSpecBackend(t, "wardle.example.com", "v1alpha1", true)
 	legacy := newSpecBackend(t, "legacy.example.com", "v1", false)
 	backends := map[string]*specBackend{"wardle": wardle, "legacy": legacy}
@@ -200,11 +220,11 @@ func TestAggregation(t *testing.T) {
 		remoteAPIService("dead.example.com", "v1", "dead", 800),
 	)
 	factory := informers.NewSharedInformerFactory(client, 0)
-	controller, err := New(Config{APIServices: factory.Apiregistration().V1().APIServices(), Fetch: fetch})
+	server, builtinV2 := newOpenAPIServer(t, lazy)
+	controller, err := New(Config{APIServices: factory.Apiregistration().V1().APIServices(), Fetch: fetch, BuiltinV2: builtinV2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := newOpenAPIServer(t)
 	director := server.Handler.Director
 	factory.Start(t.Context().Done())
 	hook := controller.PostStartHook(server, 2, time.Hour)
