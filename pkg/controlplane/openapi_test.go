@@ -25,7 +25,8 @@ import (
 // documents k8s.io/apiserver's PrepareRun would have built at start.
 func TestOpenAPIAsPrepareRunBuildsIt(t *testing.T) {
 	ts := startServer(t, nil)
-	namer := openapinamer.NewDefinitionNamer(ts.scheme)
+	scheme, _ := newScheme()
+	namer := openapinamer.NewDefinitionNamer(scheme)
 	v2 := genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	v2.Info.Title = "aggkit"
 	v3 := genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
