@@ -20,7 +20,10 @@ const startupGCPercent = 400
 // startupGC counts the servers of this process that are starting. GOGC is
 // process-wide: servers started together (aggtest runs two) share one
 // raise, and the last to be ready puts back the value the first found.
-var startupGC struct {
+var startupGC gcRaise
+
+// gcRaise is one process's raise of GOGC while servers start.
+type gcRaise struct {
 	mu       sync.Mutex
 	starting int
 	saved    int
@@ -28,21 +31,23 @@ var startupGC struct {
 
 // relaxGCForStartup raises GOGC until the returned function is called (at
 // most once counts), unless GOGC is already higher or off.
-func relaxGCForStartup() (done func()) {
-	startupGC.mu.Lock()
-	defer startupGC.mu.Unlock()
-	if startupGC.starting == 0 {
-		startupGC.saved = debug.SetGCPercent(startupGCPercent)
-		if startupGC.saved < 0 || startupGC.saved > startupGCPercent {
-			debug.SetGCPercent(startupGC.saved)
+func relaxGCForStartup() (done func()) { return startupGC.raise() }
+
+func (g *gcRaise) raise() (done func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.starting == 0 {
+		g.saved = debug.SetGCPercent(startupGCPercent)
+		if g.saved < 0 || g.saved > startupGCPercent {
+			debug.SetGCPercent(g.saved)
 		}
 	}
-	startupGC.starting++
+	g.starting++
 	return sync.OnceFunc(func() {
-		startupGC.mu.Lock()
-		defer startupGC.mu.Unlock()
-		if startupGC.starting--; startupGC.starting == 0 {
-			debug.SetGCPercent(startupGC.saved)
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.starting--; g.starting == 0 {
+			debug.SetGCPercent(g.saved)
 		}
 	})
 }
